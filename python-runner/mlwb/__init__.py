@@ -1,0 +1,46 @@
+"""mlwb: track ML runs into a local store that the MLOps Workbench VS Code extension reads.
+
+Standard library only; numpy/torch/matplotlib values and objects are accepted when installed.
+
+Example:
+    >>> from mlwb import Experiment
+    >>> with Experiment("alice/mnist/baseline").run as exp:
+    ...     exp.params.set(lr=1e-3, batch_size=32)
+    ...     exp.metrics("train").log(step=0, loss=0.9)
+    ...     exp.log("done")
+
+Quick scripts and notebooks can use the auto-started ``dxp`` instead:
+
+    >>> from mlwb import dxp
+    >>> dxp.metrics("train").log(loss=0.5)
+"""
+from ._autostart import AutoExperiment, dxp
+from ._experiment import Experiment
+from ._lifecycle import RunManager
+from ._files import FileBuilder
+from ._journal import JournalClosed
+from ._logs import LEVELS, Logs
+from ._metrics import MetricBuilder, Metrics, SummaryBuffer
+from ._params import Params
+from ._records import JOURNAL_VERSION
+from ._store import ENV_STORE, resolve_store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ENV_STORE",
+    "JOURNAL_VERSION",
+    "LEVELS",
+    "AutoExperiment",
+    "Experiment",
+    "FileBuilder",
+    "JournalClosed",
+    "Logs",
+    "MetricBuilder",
+    "Metrics",
+    "Params",
+    "RunManager",
+    "SummaryBuffer",
+    "dxp",
+    "resolve_store",
+]

@@ -1,0 +1,170 @@
+"""Buffered, append-only writer of a run's ``events.jsonl``.
+
+Logging only appends to in-memory lists under a lock (microseconds). A daemon thread writes
+everything pending at least every second with ONE ``os.write`` on an ``O_APPEND`` fd, so the
+file only ever holds whole lines, except a torn last line if the process dies mid-write.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from ._encode import dumps, encode_values
+from ._records import JOURNAL_VERSION, record
+
+FLUSH_INTERVAL_S = 1.0
+HEARTBEAT_INTERVAL_S = 5.0
+
+_Columns = Tuple[List[float], List[float], List[float]]  # step, value, time
+_journals: "weakref.WeakSet[Journal]" = weakref.WeakSet()
+
+
+class JournalClosed(RuntimeError):
+    """Raised when writing to a journal whose run has ended."""
+
+
+class Journal:
+    """Append-only journal of one run. Thread-safe; one instance per open run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        self._lock = threading.Lock()  # guards the pending data below
+        self._write_lock = threading.Lock()  # keeps concurrent flushes in order
+        self._lines: List[str] = []
+        self._series: Dict[str, _Columns] = {}
+        self._last_step: Dict[str, float] = {}
+        self._closed = False
+        self._foreign = False  # set in a forked child: drop its writes silently
+        self._pid = os.getpid()
+        self._flush_interval = FLUSH_INTERVAL_S
+        self._heartbeat_interval = HEARTBEAT_INTERVAL_S
+        self._last_beat = time.time()
+        self._warned = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"mlwb-flush-{path.parent.name}", daemon=True)
+        _journals.add(self)
+        self._thread.start()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def add(self, rec: Dict[str, Any]) -> None:
+        """Queue one record (encoded now, so a bad value fails at the caller, not in the thread)."""
+        line = dumps(rec) + "\n"
+        with self._lock:
+            if self._closed:
+                self._raise_closed()
+                return
+            self._lines.append(line)
+
+    def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
+        """Add metric points; ``step=None`` means "previous step of that key + 1" (from 0)."""
+        with self._lock:
+            if self._closed:
+                self._raise_closed()
+                return
+            series = self._series
+            last = self._last_step
+            for key, value in items:
+                cols = series.get(key)
+                if cols is None:
+                    cols = series[key] = ([], [], [])
+                s = last.get(key, -1) + 1 if step is None else step
+                last[key] = s
+                cols[0].append(s)
+                cols[1].append(value)
+                cols[2].append(t)
+
+    def flush(self) -> None:
+        """Write everything pending now."""
+        self._write(None)
+
+    def close(self, final: Optional[Dict[str, Any]] = None) -> None:
+        """Flush, append ``final`` (the terminal status) after all data, and release the file."""
+        self._stop.set()
+        if self._thread is not threading.current_thread() and self._thread.is_alive():
+            self._thread.join(timeout=5)
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._write(dumps(final) + "\n" if final is not None else None)
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _drain(self) -> Tuple[List[str], Dict[str, _Columns]]:
+        with self._lock:  # O(1): swap the buffers out, encode outside the lock
+            lines, series = self._lines, self._series
+            if lines or series:
+                self._lines, self._series = [], {}
+        return lines, series
+
+    def _write(self, tail: Optional[str]) -> None:
+        if os.getpid() != self._pid:
+            return  # a forked child must never write into its parent's run
+        with self._write_lock:
+            lines, series = self._drain()
+            if series:
+                payload = {k: {"step": c[0], "value": encode_values(c[1]), "time": c[2]} for k, c in series.items()}
+                lines.append(dumps({"v": JOURNAL_VERSION, "t": "metrics", "ts": time.time(), "series": payload}) + "\n")
+            if tail:
+                lines.append(tail)
+            if not lines:
+                return
+            data = "".join(lines).encode("utf-8")
+            try:
+                while data:
+                    n = os.write(self._fd, data)
+                    data = data[n:]
+            except OSError as e:
+                self._warn(f"mlwb: could not write {self.path}: {e}")
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._flush_interval):
+            now = time.time()
+            if now - self._last_beat >= self._heartbeat_interval:
+                self._last_beat = now
+                try:
+                    self.add(record("heartbeat"))
+                except JournalClosed:
+                    return
+            try:
+                self.flush()
+            except Exception as e:  # never let the thread die: the run would look crashed
+                self._warn(f"mlwb: flush failed: {e!r}")
+
+    def _raise_closed(self) -> None:
+        if not self._foreign:
+            raise JournalClosed("the run has ended: start it again (exp.run.start()) to keep logging")
+
+    def _warn(self, msg: str) -> None:
+        if not self._warned:
+            self._warned = True
+            print(msg, file=sys.stderr)
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._lines, self._series = [], {}
+        self._closed = True
+        self._foreign = True
+
+
+def _after_fork() -> None:
+    for j in list(_journals):
+        j._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)

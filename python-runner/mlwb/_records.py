@@ -1,0 +1,118 @@
+"""The journal contract, mirrored from ``src/store/records.ts`` (keep both in step).
+
+Every journal line is one JSON object with ``v`` (schema version) and ``t`` (record type).
+Non-finite floats travel as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, List, Literal, TypedDict, Union
+
+JOURNAL_VERSION = 1
+
+JsonNumber = Union[float, int, Literal["NaN", "Infinity", "-Infinity"]]
+RunStatus = Literal["running", "completed", "failed", "cancelled", "crashed"]
+LogLevel = Literal["debug", "info", "warn", "error", "fatal"]
+FileOp = Literal["save", "update", "delete"]
+
+
+class _ExperimentRefBase(TypedDict):
+    id: str  # the normalised full name; the same name is the same experiment
+    name: str  # last path segment
+
+
+class ExperimentRef(_ExperimentRefBase, total=False):
+    owner: str
+    project: str
+    folder: str
+    readme: str
+    tags: List[str]
+    metadata: Dict[str, Any]
+
+
+class _RunManifestBase(TypedDict):
+    v: int
+    id: str
+    name: str
+    experiment: ExperimentRef
+    created: float
+    argv: List[str]
+    cwd: str
+    host: str
+    pid: int
+
+
+class RunManifest(_RunManifestBase, total=False):
+    """``runs/<id>/run.json``: written once when the run starts, never modified."""
+
+    script: Dict[str, str]  # {path, sha256?}
+    python: Dict[str, Any]  # {executable, version, packages?}
+    git: Dict[str, Any]  # {commit, branch?, dirty, diff?}
+    tags: List[str]
+    metadata: Dict[str, Any]
+
+
+class _Base(TypedDict):
+    v: int
+    t: str
+    ts: float
+
+
+class _StatusBase(_Base):
+    status: RunStatus
+
+
+class StatusRecord(_StatusBase, total=False):
+    error: str
+    traceback: str
+    exit_code: int
+
+
+class HeartbeatRecord(_Base):
+    pass
+
+
+class ParamsRecord(_Base):
+    values: Dict[str, Any]  # flattened dot keys
+
+
+class SeriesColumns(TypedDict):
+    step: List[float]
+    value: List[JsonNumber]
+    time: List[float]
+
+
+class MetricsRecord(_Base):
+    series: Dict[str, SeriesColumns]  # keys use "/" for prefixes ("train/loss")
+
+
+class _LogBase(_Base):
+    level: LogLevel
+    msg: str
+
+
+class LogRecord(_LogBase, total=False):
+    meta: Dict[str, Any]
+    stream: Literal["stdout", "stderr"]
+
+
+class _FileBase(_Base):
+    op: FileOp
+    id: str
+    path: str
+
+
+class FileRecord(_FileBase, total=False):
+    size: int
+    sha256: str
+    description: str
+    tags: List[str]
+    meta: Dict[str, Any]
+
+
+RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord]
+
+
+def record(t: str, **fields: Any) -> Dict[str, Any]:
+    """Build a journal record of type ``t``, stamped with the version and the current time."""
+    return {"v": JOURNAL_VERSION, "t": t, "ts": time.time(), **fields}

@@ -1,0 +1,56 @@
+"""Small readers used by the tests: they parse the files the way the extension does."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+RUNNER_DIR = Path(__file__).resolve().parents[1]
+
+
+def _no_bare_constants(name: str) -> Any:
+    raise AssertionError(f"bare {name} in journal: JSON.parse would reject it")
+
+
+def events(run_dir: Path) -> List[Dict[str, Any]]:
+    """Every record of a run's journal; fails on any malformed line."""
+    text = (Path(run_dir) / "events.jsonl").read_text(encoding="utf-8")
+    assert text == "" or text.endswith("\n")
+    return [json.loads(line, parse_constant=_no_bare_constants) for line in text.splitlines()]
+
+
+def of_type(run_dir: Path, t: str) -> List[Dict[str, Any]]:
+    return [e for e in events(run_dir) if e["t"] == t]
+
+
+def series(run_dir: Path) -> Dict[str, Dict[str, list]]:
+    """Concatenate every metrics record into one {key: {step, value, time}}."""
+    out: Dict[str, Dict[str, list]] = {}
+    for rec in of_type(run_dir, "metrics"):
+        for key, cols in rec["series"].items():
+            s = out.setdefault(key, {"step": [], "value": [], "time": []})
+            for c in ("step", "value", "time"):
+                s[c].extend(cols[c])
+    return out
+
+
+def manifest(run_dir: Path) -> Dict[str, Any]:
+    return json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+
+
+def run_dirs(store: Path) -> List[Path]:
+    return sorted((store / "runs").iterdir()) if (store / "runs").is_dir() else []
+
+
+def env_for(store: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MLWB_STORE"}
+    env.update({"PYTHONPATH": str(RUNNER_DIR), "MLWB_STORE": str(store), **(extra or {})})
+    return env
+
+
+def run_script(path: Path, store: Path, extra_env: Optional[Dict[str, str]] = None, timeout: float = 20) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(path)], env=env_for(store, extra_env), cwd=path.parent,
+                          capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,62 @@
+import { isUtf8 } from 'node:buffer';
+import { open } from 'node:fs/promises';
+
+/** A complete journal line: its text, 1-based line number, and byte offsets [start, end) incl. "\n". */
+export interface JournalLine {
+  text: string;
+  line: number;
+  start: number;
+  end: number;
+  /** The bytes were not valid UTF-8; `text` holds U+FFFD where they were. */
+  badUtf8: boolean;
+}
+
+export interface JournalPosition {
+  offset: number;
+  line: number;
+}
+
+const NEWLINE = 0x0a;
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Yields the complete lines after `from`, a chunk at a time, so a 500 MB journal never sits in memory.
+ * A last line without "\n" may still be being written: it is not yielded, the next pass reads it.
+ * Empty lines are skipped but counted.
+ */
+export async function* readJournalLines(file: string, from: JournalPosition, chunkBytes = DEFAULT_CHUNK_BYTES): AsyncGenerator<JournalLine[]> {
+  const handle = await open(file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(chunkBytes);
+    let readPos = from.offset;
+    let line = from.line;
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, readPos);
+      if (bytesRead === 0) return;
+      readPos += bytesRead;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const base = readPos - data.length;
+      const lines: JournalLine[] = [];
+      let start = 0;
+      for (let nl = data.indexOf(NEWLINE, start); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
+        line++;
+        if (nl > start) lines.push(decodeLine(data, start, nl, base, line));
+        start = nl + 1;
+      }
+      // Copied: `chunk` is reused by the next read.
+      carry = Buffer.from(data.subarray(start));
+      if (lines.length > 0) yield lines;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function decodeLine(data: Buffer, start: number, nl: number, base: number, line: number): JournalLine {
+  const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
+  const text = data.toString('utf8', start, end);
+  // toString() already replaced bad bytes; only confirm (rarely) when a U+FFFD shows up.
+  const badUtf8 = text.includes('\uFFFD') && !isUtf8(data.subarray(start, end));
+  return { text, line, start: base + start, end: base + nl + 1, badUtf8 };
+}

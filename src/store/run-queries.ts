@@ -1,0 +1,97 @@
+import type { Database, ParamsObject } from 'sql.js';
+import type { ListRunsOptions, RunList, RunSummary } from './query-types';
+import type { RunStatus } from './records';
+import { all, num, one, parseJson, str } from './sql';
+import type { LivenessOptions } from './status';
+import { crashedParam, VISIBLE_RUNS } from './visible-runs';
+
+/** Columns every run query selects from `v` (see VISIBLE_RUNS). */
+export const RUN_COLUMNS = `v.*, (SELECT json_group_array(tag) FROM run_tags t WHERE t.run = v.id) AS tags_json`;
+
+const SORTS = {
+  created: 'v.created',
+  duration: "COALESCE(v.duration, CASE WHEN v.eff_status = 'crashed' THEN v.last_activity ELSE $now END - v.created)",
+  name: 'v.name COLLATE NOCASE',
+} as const;
+const AGGREGATES = { last: 'ms.last', min: 'ms.min', max: 'ms.max' } as const;
+
+export function listRuns(db: Database, liveness: LivenessOptions, opts: ListRunsOptions = {}): RunList {
+  const params: ParamsObject = { $crashed: crashedParam(db, liveness), $now: nowSeconds(liveness) };
+  const where: string[] = [];
+  if (opts.experiment !== undefined) {
+    where.push('v.experiment = $experiment');
+    params.$experiment = opts.experiment;
+  }
+  if (opts.status && opts.status.length > 0) {
+    where.push('v.eff_status IN (SELECT value FROM json_each($statuses))');
+    params.$statuses = JSON.stringify(opts.status);
+  }
+  if (opts.tag !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run = v.id AND t.tag = $tag)');
+    params.$tag = opts.tag;
+  }
+  if (opts.text) {
+    const like = "LIKE $text ESCAPE '\\'";
+    where.push(`(v.name ${like} OR v.id ${like} OR v.notes ${like} OR v.experiment_name ${like}
+      OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run = v.id AND t.tag ${like}))`);
+    params.$text = `%${opts.text.replace(/[\\%_]/g, '\\$&')}%`;
+  }
+  const by = opts.sort?.by ?? 'created';
+  let join = '';
+  let sortExpr: string;
+  if (typeof by === 'object') {
+    join = 'LEFT JOIN metric_summaries ms ON ms.run = v.id AND ms.key = $metric';
+    params.$metric = by.metric;
+    sortExpr = AGGREGATES[by.agg];
+  } else {
+    sortExpr = SORTS[by];
+  }
+  const dir = (opts.sort?.dir ?? (by === 'name' ? 'asc' : 'desc')) === 'asc' ? 'ASC' : 'DESC';
+  const filter = `${join} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`;
+  const total = Number(one(db, `WITH ${VISIBLE_RUNS} SELECT COUNT(*) AS n FROM v ${filter}`, params)?.n ?? 0);
+  const rows = all(
+    db,
+    `WITH ${VISIBLE_RUNS} SELECT ${RUN_COLUMNS}, ${sortExpr} AS sort_value FROM v ${filter}
+     ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, v.id ${dir} LIMIT $limit OFFSET $offset`,
+    { ...params, $limit: opts.limit ?? -1, $offset: opts.offset ?? 0 },
+  );
+  const metricSort = typeof by === 'object';
+  return {
+    total,
+    runs: rows.map((r) => ({ ...toRunSummary(r, liveness), ...(metricSort ? { sortValue: num(r.sort_value) ?? null } : {}) })),
+  };
+}
+
+/** Visible runs by id, in the requested order (unknown ids left out). */
+export function runSummaries(db: Database, liveness: LivenessOptions, ids: readonly string[]): RunSummary[] {
+  const rows = all(db, `WITH ${VISIBLE_RUNS} SELECT ${RUN_COLUMNS} FROM v WHERE v.id IN (SELECT value FROM json_each($ids))`, {
+    $crashed: crashedParam(db, liveness),
+    $ids: JSON.stringify(ids),
+  });
+  const byId = new Map(rows.map((r) => [String(r.id), toRunSummary(r, liveness)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSummary {
+  const status = String(r.eff_status) as RunStatus;
+  const created = Number(r.created);
+  const ended = num(r.ended);
+  // A live run's duration grows; a crashed one ends at its last sign of life.
+  const until = ended ?? (status === 'running' ? nowSeconds(liveness) : status === 'crashed' ? num(r.last_activity) : undefined);
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    experiment: String(r.experiment),
+    experimentName: String(r.experiment_name),
+    status,
+    created,
+    ended,
+    duration: num(r.duration) ?? (until === undefined ? undefined : until - created),
+    tags: (parseJson<string[]>(r.tags_json) ?? []).sort(),
+    notes: str(r.notes),
+  };
+}
+
+function nowSeconds(liveness: LivenessOptions): number {
+  return (liveness.now ?? Date.now()) / 1000;
+}

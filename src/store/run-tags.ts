@@ -1,0 +1,10 @@
+import type { Database } from 'sql.js';
+import { one, parseJson, run } from './sql';
+
+/** run_tags holds the effective tags: the UI's edit if any, else the manifest's. */
+export function syncRunTags(db: Database, runId: string): void {
+  const row = one(db, 'SELECT manifest_tags, tags_override FROM runs WHERE id = ?', [runId]);
+  const tags = parseJson<string[]>(row?.tags_override) ?? parseJson<string[]>(row?.manifest_tags) ?? [];
+  run(db, 'DELETE FROM run_tags WHERE run = ?', [runId]);
+  for (const tag of new Set(tags)) run(db, 'INSERT INTO run_tags (run, tag) VALUES (?, ?)', [runId, tag]);
+}

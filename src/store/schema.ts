@@ -1,0 +1,110 @@
+import type { Database } from 'sql.js';
+
+/**
+ * The index schema as a list of migration steps; step i brings the schema to version i + 1.
+ * The index is a cache: an index newer than this code (or unreadable) is rebuilt, never migrated down.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE experiments (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    owner TEXT, project TEXT, folder TEXT,
+    description TEXT,
+    tags TEXT,                            -- JSON array
+    status TEXT NOT NULL DEFAULT 'active',
+    created REAL, updated REAL,
+    deleted_at REAL,                      -- runs created before this are gone with the experiment
+    recreated_at REAL                     -- latest experiment.created event
+  );
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    has_manifest INTEGER NOT NULL DEFAULT 0, -- 0: only UI edits seen so far
+    experiment TEXT,
+    manifest_name TEXT, name_override TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    created REAL, ended REAL, duration REAL,
+    script TEXT, argv TEXT, cwd TEXT, git TEXT, python TEXT, metadata TEXT, -- JSON
+    host TEXT, pid INTEGER,
+    last_activity REAL,
+    notes TEXT, error TEXT, traceback TEXT, exit_code INTEGER,
+    manifest_tags TEXT, tags_override TEXT, -- JSON arrays; run_tags holds the effective set
+    deleted INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX runs_experiment ON runs(experiment);
+  CREATE TABLE params (run TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run, key)) WITHOUT ROWID;
+  CREATE TABLE run_tags (run TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (run, tag)) WITHOUT ROWID;
+  CREATE INDEX run_tags_tag ON run_tags(tag);
+  CREATE TABLE metric_summaries (
+    run TEXT NOT NULL, key TEXT NOT NULL,
+    last REAL, min REAL, max REAL,        -- min/max over finite values; last may be NaN (stored NULL)
+    count INTEGER NOT NULL,               -- also the number of points in the series files
+    last_step REAL, last_time REAL,
+    PRIMARY KEY (run, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE logs (
+    run TEXT NOT NULL, seq INTEGER NOT NULL, -- 1, 2, … in journal order: the same after any rebuild
+    ts REAL, level TEXT NOT NULL, level_no INTEGER NOT NULL,
+    msg TEXT NOT NULL, meta TEXT, stream TEXT,
+    PRIMARY KEY (run, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE files (
+    run TEXT NOT NULL, id TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, sha256 TEXT,
+    description TEXT, tags TEXT, meta TEXT, created REAL, updated REAL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE journal_offsets (path TEXT PRIMARY KEY, offset INTEGER NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE problems (
+    id INTEGER PRIMARY KEY, file TEXT NOT NULL, line INTEGER, offset INTEGER, reason TEXT NOT NULL,
+    UNIQUE (file, offset, reason)
+  );
+
+  CREATE TABLE models (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, tags TEXT, created REAL, updated REAL, deleted INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE model_versions (
+    model TEXT NOT NULL, version INTEGER NOT NULL,
+    stage TEXT NOT NULL DEFAULT 'none', aliases TEXT, -- JSON array
+    source_run TEXT, source_file TEXT, path TEXT, format TEXT, size INTEGER, sha256 TEXT,
+    metrics_snapshot TEXT, feature_names TEXT, n_features INTEGER, -- JSON
+    description TEXT, notes TEXT, tags TEXT,
+    created REAL, promoted REAL, deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE tuning_sessions (
+    id TEXT PRIMARY KEY, run TEXT, sampler TEXT, search_space TEXT, direction TEXT, metric TEXT,
+    n_trials INTEGER, cv_folds INTEGER, status TEXT, best_trial INTEGER, created REAL, ended REAL
+  );
+  CREATE TABLE trials (
+    session TEXT NOT NULL, number INTEGER NOT NULL, params TEXT, value REAL, state TEXT,
+    duration REAL, started REAL, ended REAL, intermediate TEXT,
+    PRIMARY KEY (session, number)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The schema version recorded in `db`, 0 for an empty database. */
+export function schemaVersion(db: Database): number {
+  const table = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (table.length === 0) return 0;
+  const rows = db.exec('SELECT version FROM schema_version');
+  return rows.length === 0 ? 0 : Number(rows[0].values[0][0]);
+}
+
+/** Applies the missing steps; the caller rebuilds instead when the version is newer than ours. */
+export function migrate(db: Database): void {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) throw new Error(`index schema ${from} is newer than ${SCHEMA_VERSION}`);
+  if (from === SCHEMA_VERSION) return;
+  db.run('BEGIN');
+  try {
+    if (from === 0) db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (0);');
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.run('UPDATE schema_version SET version = ?', [SCHEMA_VERSION]);
+    db.run('COMMIT');
+  } catch (err) {
+    db.run('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,2 @@
+// The activation baseline: the least an extension can do.
+exports.activate = () => {};

@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openStore, removeTempStores, RunWriter, tempStore } from './helpers';
+
+/** The probe polled every second in place of (unreliable) recursive file watching. */
+describe('change probe', () => {
+  after(removeTempStores);
+
+  // Directory mtimes have coarse resolution on some file systems; step past it between changes.
+  const tick = () => new Promise((r) => setTimeout(r, 20));
+
+  it('sees new runs, appends to running runs and store-level edits; is quiet otherwise', async () => {
+    const root = tempStore();
+    fs.mkdirSync(path.join(root, 'runs'), { recursive: true });
+    const store = await openStore(root);
+    const other = await openStore(root); // a second window on the same store
+    try {
+      assert.equal(store.hasChanges(), false, 'nothing happened yet');
+      await tick();
+      const run = new RunWriter(root, { id: 'r1' });
+      assert.equal(store.hasChanges(), true, 'a new run directory');
+      await store.refresh();
+      assert.equal(store.hasChanges(), false, 'quiet after the pass');
+
+      run.metric('loss', [1, 0.5]);
+      assert.equal(store.hasChanges(), true, 'a running run grew');
+      await store.refresh();
+      assert.equal(store.hasChanges(), false);
+
+      run.raw('{"v":1,"t":"log","ts":1,"level":"info","ms'); // a torn last line: the writer is mid-write
+      assert.equal(store.hasChanges(), true);
+      await store.refresh();
+      assert.equal(store.hasChanges(), false, 'a torn line does not ask for a pass every second');
+
+      await other.refresh();
+      await other.renameRun('r1', 'renamed elsewhere');
+      assert.equal(store.hasChanges(), true, 'the other window appended an edit');
+      await store.refresh();
+      assert.equal(store.getRun('r1')?.name, 'renamed elsewhere');
+      assert.equal(store.hasChanges(), false);
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('notices a run.json that appears after its directory, and stays quiet about an unreadable one', async () => {
+    const root = tempStore();
+    const store = await openStore(root);
+    try {
+      const dir = path.join(root, 'runs', 'r2');
+      fs.mkdirSync(dir, { recursive: true });
+      assert.equal(store.hasChanges(), true);
+      await store.refresh();
+      assert.equal(store.listRuns().total, 0, 'no run.json yet');
+      assert.equal(store.hasChanges(), false);
+
+      fs.writeFileSync(path.join(dir, 'run.json'), '{ not json');
+      assert.equal(store.hasChanges(), true, 'run.json appeared');
+      const result = await store.refresh();
+      assert.equal(result.problems.length, 1);
+      assert.equal(store.hasChanges(), false, 'an unreadable run.json is reported once, not every second');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,14 @@
+import type { TrackingStore } from '../../../src/store/tracking-store';
+
+/** Everything the UI can ask of a store, for comparing two indexes of the same journals. */
+export function snapshot(store: TrackingStore): unknown {
+  const experiments = store.listExperiments({ includeArchived: true });
+  const runs = store.listRuns().runs;
+  return {
+    experiments,
+    runs,
+    details: runs.map((r) => store.getRun(r.id)),
+    series: runs.flatMap((r) => (store.getRun(r.id)?.metrics ?? []).map((m) => store.getSeries(r.id, m.key, { width: 50 }))),
+    problems: store.problems().sort((a, b) => `${a.file}:${a.offset}`.localeCompare(`${b.file}:${b.offset}`)),
+  };
+}

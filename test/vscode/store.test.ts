@@ -1,0 +1,53 @@
+import * as assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { api, runExample, waitFor, workspaceDir } from './helpers';
+
+describe('the workspace store in a real VS Code', () => {
+  it('ingests a run that the real Python SDK wrote in the workspace, on Refresh', async () => {
+    await runExample('--trees', '11');
+    await vscode.commands.executeCommand('mlwb.refresh');
+    const store = await (await api()).store.get();
+    const { runs } = store.listRuns();
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].status, 'completed');
+    assert.equal(runs[0].experiment, 'iris/random-forest');
+    const detail = store.getRun(runs[0].id)!;
+    assert.deepEqual(detail.params, { 'model.kind': 'RandomForestClassifier', 'model.trees': 11, 'model.max_depth': 4, seed: 7 });
+    assert.deepEqual(detail.metrics.map((m) => [m.key, m.count, m.lastStep]).sort(), [
+      ['eval/accuracy', 3, 11],
+      ['eval/f1', 3, 11],
+      ['train/accuracy', 3, 11],
+    ]);
+    assert.deepEqual(detail.files.map((f) => f.path), ['model/model.pkl']);
+  });
+
+  it('picks up a new run by itself when the journals change (no command)', async () => {
+    const workbench = await api();
+    const before = (await workbench.store.get()).listRuns().total;
+    const changed = new Promise<void>((resolve) => {
+      const sub = workbench.store.onDidChange((r) => {
+        if (r.runs.length > 0) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await runExample('--trees', '6', '--seed', '3');
+    await changed;
+    const store = await workbench.store.get();
+    await waitFor(() => store.listRuns({ status: ['completed'] }).total === before + 1, 'the second run completed');
+  });
+
+  it('rebuilds the same index from the journals after index.sqlite is deleted', async () => {
+    const store = await (await api()).store.get();
+    const snapshot = () => store.listRuns().runs.map((r) => ({ ...r, detail: store.getRun(r.id) }));
+    const before = JSON.stringify(snapshot());
+    await store.saveNow();
+    rmSync(join(workspaceDir(), '.mlwb', 'index.sqlite'));
+    await vscode.commands.executeCommand('mlwb.rebuildIndex');
+    const rebuilt = await (await api()).store.get();
+    assert.equal(JSON.stringify(rebuilt.listRuns().runs.map((r) => ({ ...r, detail: rebuilt.getRun(r.id) }))), before);
+  });
+});
