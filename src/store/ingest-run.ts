@@ -1,5 +1,5 @@
 import type { Database } from 'sql.js';
-import type { JsonNumber, LogLevel, RunEvent, RunManifest } from './records';
+import type { ExperimentRef, JsonNumber, LogLevel, RunEvent, RunManifest } from './records';
 import { RecordError } from './problems';
 import { syncRunTags } from './run-tags';
 import type { SeriesColumns, SeriesWriter } from './series';
@@ -9,21 +9,7 @@ import { json, one, run } from './sql';
 export function applyManifest(db: Database, runId: string, m: RunManifest): void {
   const exp = m.experiment;
   if (typeof exp?.id !== 'string' || exp.id === '' || typeof m.created !== 'number') throw new RecordError('run.json lacks experiment.id or created');
-  run(
-    db,
-    `INSERT INTO experiments (id, name, owner, project, folder, description, tags, created, updated)
-     VALUES ($id, $name, $owner, $project, $folder, $readme, $tags, $created, $created)
-     ON CONFLICT (id) DO UPDATE SET
-       created = MIN(COALESCE(created, excluded.created), excluded.created),
-       updated = MAX(COALESCE(updated, excluded.updated), excluded.updated),
-       owner = COALESCE(owner, excluded.owner), project = COALESCE(project, excluded.project),
-       folder = COALESCE(folder, excluded.folder), description = COALESCE(description, excluded.description),
-       tags = COALESCE(tags, excluded.tags)`,
-    {
-      $id: exp.id, $name: exp.name || exp.id, $owner: exp.owner ?? null, $project: exp.project ?? null, $folder: exp.folder ?? null,
-      $readme: exp.readme ?? null, $tags: json(exp.tags), $created: m.created,
-    },
-  );
+  upsertExperiment(db, exp, m.created);
   run(
     db,
     `INSERT INTO runs (id, has_manifest, experiment, manifest_name, created, script, argv, cwd, git, python, metadata, host, pid, manifest_tags, last_activity)
@@ -40,6 +26,40 @@ export function applyManifest(db: Database, runId: string, m: RunManifest): void
     },
   );
   syncRunTags(db, runId);
+}
+
+function upsertExperiment(db: Database, exp: ExperimentRef, created: number): void {
+  run(
+    db,
+    `INSERT INTO experiments (id, name, owner, project, folder, description, tags, created, updated)
+     VALUES ($id, $name, $owner, $project, $folder, $readme, $tags, $created, $created)
+     ON CONFLICT (id) DO UPDATE SET
+       created = MIN(COALESCE(created, excluded.created), excluded.created),
+       updated = MAX(COALESCE(updated, excluded.updated), excluded.updated),
+       owner = COALESCE(owner, excluded.owner), project = COALESCE(project, excluded.project),
+       folder = COALESCE(folder, excluded.folder), description = COALESCE(description, excluded.description),
+       tags = COALESCE(tags, excluded.tags)`,
+    {
+      $id: exp.id, $name: exp.name || exp.id, $owner: exp.owner ?? null, $project: exp.project ?? null, $folder: exp.folder ?? null,
+      $readme: exp.readme ?? null, $tags: json(exp.tags), $created: created,
+    },
+  );
+}
+
+/**
+ * `claimed`: the runner's run of an unmodified script now belongs to the Experiment the script
+ * started. The experiment it started in goes if nothing else implies it (no runs, not created from the UI).
+ */
+function applyClaim(db: Database, runId: string, e: Extract<RunEvent, { t: 'claimed' }>): void {
+  if (!isObject(e.experiment) || typeof e.experiment.id !== 'string' || e.experiment.id === '') throw new RecordError('claimed without experiment.id');
+  const previous = one(db, 'SELECT experiment FROM runs WHERE id = ?', [runId])?.experiment;
+  upsertExperiment(db, e.experiment, typeof e.ts === 'number' ? e.ts : 0);
+  run(db, 'UPDATE runs SET experiment = ?, manifest_name = COALESCE(?, manifest_name) WHERE id = ?', [
+    e.experiment.id, typeof e.name === 'string' && e.name ? e.name : null, runId,
+  ]);
+  if (previous !== undefined && previous !== e.experiment.id) {
+    run(db, 'DELETE FROM experiments WHERE id = ? AND recreated_at IS NULL AND NOT EXISTS (SELECT 1 FROM runs WHERE experiment = ?)', [previous, previous]);
+  }
 }
 
 /** Journal activity, for the heartbeat check; called once per chunk with its latest timestamp. */
@@ -60,6 +80,9 @@ export function applyRunEvent(db: Database, runId: string, e: RunEvent, series: 
       applyStatus(db, runId, e);
       return true;
     case 'heartbeat':
+      return true;
+    case 'claimed':
+      applyClaim(db, runId, e);
       return true;
     case 'params':
       if (!isObject(e.values)) throw new RecordError('params without values');

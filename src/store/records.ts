@@ -50,7 +50,12 @@ export type RunEvent =
   /** Columnar batch: per metric key, parallel arrays. Keys use "/" for prefixes ("train/loss"). */
   | { v: number; t: 'metrics'; ts: number; series: Record<string, { step: number[]; value: JsonNumber[]; time: number[] }> }
   | { v: number; t: 'log'; ts: number; level: LogLevel; msg: string; meta?: Record<string, unknown>; stream?: 'stdout' | 'stderr' }
-  | { v: number; t: 'file'; ts: number; op: 'save' | 'update' | 'delete'; id: string; path: string; size?: number; sha256?: string; description?: string; tags?: string[]; meta?: Record<string, unknown> };
+  | { v: number; t: 'file'; ts: number; op: 'save' | 'update' | 'delete'; id: string; path: string; size?: number; sha256?: string; description?: string; tags?: string[]; meta?: Record<string, unknown> }
+  /**
+   * The run was started by the runner for an unmodified script, then claimed by the first
+   * `Experiment` the script started: from here on it belongs to that experiment (run.json stays as written).
+   */
+  | { v: number; t: 'claimed'; ts: number; experiment: ExperimentRef; name?: string };
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 

@@ -1,0 +1,121 @@
+/**
+ * JSON-RPC 2.0 between the extension and the Python runner (`python -m mlwb run ...`), over a local
+ * pipe (Unix socket / Windows named pipe, Content-Length framing). Mirrored by
+ * python-runner/mlwb/_protocol.py. Bump PROTOCOL_VERSION on any incompatible change.
+ *
+ * Bulk data (metric points, logs) never travels here: it goes through the run's journal, and the
+ * runner only rings `run/journalFlushed` so the extension ingests at once.
+ */
+import type { ExperimentRef, LogLevel, RunStatus } from '../store/records';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Environment variable carrying the pipe name to the runner; absent when run from a plain terminal. */
+export const PIPE_ENV = 'MLWB_RPC_PIPE';
+
+// Runner -> extension: requests.
+
+export interface HandshakeParams {
+  protocol: number;
+  runner: string;                      // mlwb package version
+  python: { executable: string; version: string };
+  pid: number;
+  /** e.g. "cancel", "systemInfo", "sklearn.autolog", "torch", "optuna", "psutil" */
+  capabilities: string[];
+}
+export interface HandshakeResult {
+  protocol: number;
+  accepted: boolean;
+  /** Why not accepted (the runner then carries on without the extension, journal only). */
+  reason?: string;
+}
+
+// Runner -> extension: notifications.
+
+export interface RunStartedParams {
+  runId: string;
+  runDir: string;
+  storeDir: string;
+  script: string;
+  argv: string[];
+  pid: number;
+}
+export interface ProgressParams {
+  runId: string;
+  current: number;
+  total?: number;
+  message?: string;
+}
+export interface JournalFlushedParams {
+  runId: string;
+  /** Bytes of events.jsonl written so far. */
+  offset: number;
+}
+export interface RunLogParams {
+  runId: string;
+  level: LogLevel;
+  message: string;
+}
+/** The script's run was claimed by an `Experiment` it started: it now belongs there. */
+export interface RunClaimedParams {
+  runId: string;
+  experiment: ExperimentRef;
+}
+/** Feature events (the ScriptEvent checklist): tuning trials, explanations, data profiles. */
+export type FeatureEvent =
+  | { kind: 'trial'; number: number; params: Record<string, unknown>; value: number | number[] | null; state: 'complete' | 'pruned' | 'fail'; durationMs?: number }
+  | { kind: 'tuningComplete'; bestParams: Record<string, unknown>; bestValue: number | number[]; totalTrials: number; durationMs?: number }
+  | { kind: 'explainProgress'; stage: string; current: number; total: number }
+  | { kind: 'explainResult'; data: Record<string, unknown> }
+  | { kind: 'explainComplete'; durationMs: number }
+  | { kind: 'dataProfile'; data: Record<string, unknown> };
+export interface FeatureEventParams {
+  runId: string;
+  event: FeatureEvent;
+}
+export interface RunFinishedParams {
+  runId: string;
+  status: Exclude<RunStatus, 'running' | 'crashed'>;
+  exitCode: number;
+  durationMs: number;
+  error?: string;
+  traceback?: string;
+}
+
+// Extension -> runner: requests.
+
+export interface CancelParams {
+  /** Why, for the log. The runner interrupts the script (as Ctrl+C would) and answers at once. */
+  reason?: string;
+}
+export interface CancelResult {
+  accepted: boolean;
+}
+export interface SystemInfo {
+  python: { executable: string; version: string; implementation: string };
+  platform: string;
+  host: string;
+  cpuCount: number;
+  memoryBytes?: number;
+  packages: Record<string, string>;
+  /** From torch when importable: what the interpreter sees as CUDA. */
+  cuda?: { available: boolean; devices: { index: number; name: string; memoryBytes?: number }[] };
+}
+
+/** Method names and their parameter/result types: both sides derive from this map. */
+export interface RunnerRequests {
+  'runner/handshake': [HandshakeParams, HandshakeResult];
+}
+export interface RunnerNotifications {
+  'run/started': RunStartedParams;
+  'run/progress': ProgressParams;
+  'run/journalFlushed': JournalFlushedParams;
+  'run/log': RunLogParams;
+  'run/claimed': RunClaimedParams;
+  'run/event': FeatureEventParams;
+  'run/finished': RunFinishedParams;
+}
+export interface ExtensionRequests {
+  'run/cancel': [CancelParams, CancelResult];
+  'system/info': [Record<string, never>, SystemInfo];
+}
