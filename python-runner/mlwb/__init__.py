@@ -13,7 +13,11 @@ Quick scripts and notebooks can use the auto-started ``dxp`` instead:
 
     >>> from mlwb import dxp
     >>> dxp.metrics("train").log(loss=0.5)
+
+Any script can be run tracked, unmodified: ``python -m mlwb run train.py [args]`` (see ``__main__``).
+``mlwb.progress(current, total)`` reports progress to VS Code when run that way (a no-op otherwise).
 """
+from ._ambient import progress
 from ._autostart import AutoExperiment, dxp
 from ._experiment import Experiment
 from ._lifecycle import RunManager
@@ -42,5 +46,6 @@ __all__ = [
     "RunManager",
     "SummaryBuffer",
     "dxp",
+    "progress",
     "resolve_store",
 ]

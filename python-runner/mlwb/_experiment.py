@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from . import _ambient
 from ._files import FileBuilder, FileTable
 from ._journal import Journal
 from ._lifecycle import RunManager, describe, register, unregister
@@ -61,7 +62,10 @@ class Experiment:
     """A named experiment whose runs are tracked into the local store.
 
     ``name_or_prefix`` is ``"owner/project/folder.../name"`` (or ``"project/name"``, or ``"name"``);
-    it defaults to the script's name. Each start creates a new run ``<store>/runs/<id>/``.
+    it defaults to the script's name. Each start creates a new run ``<store>/runs/<id>/`` -- except
+    under ``python -m mlwb run``, where the first Experiment started in the process claims the run the
+    runner already started for the script (same id and directory; a ``claimed`` record names this
+    experiment).
 
     Example:
         >>> from mlwb import Experiment
@@ -154,6 +158,8 @@ class Experiment:
         with self._lock:
             if self._run is not None:
                 return self
+            if _ambient._current is not None and self._claim():
+                return self
             run_id, run_dir = create_run_dir(resolve_store(self._root))
             name = self._run_name or f"{self._ref['name']}-{run_id[-6:]}"
             manifest = build_manifest(run_id, name, self._ref, self._ref.get("tags"), self._ref.get("metadata"))
@@ -166,6 +172,22 @@ class Experiment:
             self._status = "running"
             register(self)
         return self
+
+    def _claim(self) -> bool:
+        """Under ``python -m mlwb run``: take over the run the runner started for the script, if still
+        unclaimed (the first Experiment started in the process gets it). Called with the lock held."""
+        run = _ambient.claim(self)
+        if run is None:
+            return False
+        name = self._run_name or f"{self._ref['name']}-{run.id[-6:]}"
+        run.journal.add(record("claimed", experiment=self._ref, name=name))
+        if self.params.get():
+            run.journal.add(self.params._record())
+        self._run = run
+        self._status = "running"
+        register(self)
+        _ambient.claimed(self, name)
+        return True
 
     def complete(self) -> "Experiment":
         """End the open run as ``completed`` (no-op when none is open)."""
@@ -210,6 +232,8 @@ class Experiment:
             run = self._run
             if run is None:
                 return self
+            if _ambient._current is not None:
+                _ambient.finishing(self, run)
             run.journal.close(record("status", status=status, **{k: v for k, v in fields.items() if v is not None}))
             self._run, self._last, self._status = None, run, status
             unregister(self)

@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ._encode import dumps, encode_values
 from ._records import JOURNAL_VERSION, record
@@ -46,6 +46,8 @@ class Journal:
         self._heartbeat_interval = HEARTBEAT_INTERVAL_S
         self._last_beat = time.time()
         self._warned = False
+        self._size = os.fstat(self._fd).st_size  # bytes in the file: the offset a reader can ingest up to
+        self.on_flush: Optional[Callable[[int, bool], None]] = None  # (offset, final) after each write
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"mlwb-flush-{path.parent.name}", daemon=True)
         _journals.add(self)
@@ -55,6 +57,11 @@ class Journal:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def offset(self) -> int:
+        """Bytes of the journal written so far (whole lines only)."""
+        return self._size
+
     def add(self, rec: Dict[str, Any]) -> None:
         """Queue one record (encoded now, so a bad value fails at the caller, not in the thread)."""
         line = dumps(rec) + "\n"
@@ -63,6 +70,14 @@ class Journal:
                 self._raise_closed()
                 return
             self._lines.append(line)
+
+    def add_raw(self, text: str) -> None:
+        """Queue already-encoded records: whole JSON lines, each ending with a newline."""
+        with self._lock:
+            if self._closed:
+                self._raise_closed()
+                return
+            self._lines.append(text)
 
     def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
         """Add metric points; ``step=None`` means "previous step of that key + 1" (from 0)."""
@@ -95,7 +110,7 @@ class Journal:
             if self._closed:
                 return
             self._closed = True
-        self._write(dumps(final) + "\n" if final is not None else None)
+        self._write(dumps(final) + "\n" if final is not None else None, final=True)
         try:
             os.close(self._fd)
         except OSError:
@@ -110,7 +125,7 @@ class Journal:
                 self._lines, self._series = [], {}
         return lines, series
 
-    def _write(self, tail: Optional[str]) -> None:
+    def _write(self, tail: Optional[str], final: bool = False) -> None:
         if os.getpid() != self._pid:
             return  # a forked child must never write into its parent's run
         with self._write_lock:
@@ -120,15 +135,23 @@ class Journal:
                 lines.append(dumps({"v": JOURNAL_VERSION, "t": "metrics", "ts": time.time(), "series": payload}) + "\n")
             if tail:
                 lines.append(tail)
-            if not lines:
+            if lines:
+                data = "".join(lines).encode("utf-8")
+                try:
+                    while data:
+                        n = os.write(self._fd, data)
+                        self._size += n
+                        data = data[n:]
+                except OSError as e:
+                    self._warn(f"mlwb: could not write {self.path}: {e}")
+            elif not final:
                 return
-            data = "".join(lines).encode("utf-8")
-            try:
-                while data:
-                    n = os.write(self._fd, data)
-                    data = data[n:]
-            except OSError as e:
-                self._warn(f"mlwb: could not write {self.path}: {e}")
+            hook = self.on_flush
+            if hook is not None:
+                try:
+                    hook(self._size, final)
+                except Exception as e:  # a listener must never break the journal
+                    self._warn(f"mlwb: journal listener failed: {e!r}")
 
     def _loop(self) -> None:
         while not self._stop.wait(self._flush_interval):

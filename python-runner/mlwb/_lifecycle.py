@@ -92,7 +92,11 @@ def unregister(exp: "Experiment") -> None:
 def _at_exit() -> None:
     if os.getpid() != _hooks_pid:
         return
-    exc = _unhandled[-1] if _unhandled else None
+    close_open(_unhandled[-1] if _unhandled else None)
+
+
+def close_open(exc: Optional[BaseException]) -> None:
+    """End every run still open in this process according to how the program ended (``exc``)."""
     for exp in list(_open):
         try:
             exp._close_for(exc)

@@ -1,4 +1,5 @@
-"""What a run records about itself at start: script, argv, interpreter, git. Never the environment."""
+"""What a run records about itself at start: script, argv (secret-looking values masked), interpreter,
+git. Never the environment."""
 from __future__ import annotations
 
 import functools
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ._records import JOURNAL_VERSION, ExperimentRef, RunManifest
+from ._secrets import mask_argv
 
 GIT_DIFF_CAP = 200_000
 GIT_TIMEOUT_S = 3.0
@@ -88,7 +90,7 @@ def build_manifest(run_id: str, name: str, experiment: ExperimentRef, tags: Opti
     cwd = Path.cwd()
     m: RunManifest = {
         "v": JOURNAL_VERSION, "id": run_id, "name": name, "experiment": experiment, "created": time.time(),
-        "argv": list(sys.argv), "cwd": str(cwd), "host": socket.gethostname(), "pid": os.getpid(),
+        "argv": mask_argv(sys.argv), "cwd": str(cwd), "host": socket.gethostname(), "pid": os.getpid(),
         "python": _python_info(),
     }
     script = script_path()

@@ -110,7 +110,18 @@ class FileRecord(_FileBase, total=False):
     meta: Dict[str, Any]
 
 
-RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord]
+class _ClaimedBase(_Base):
+    experiment: ExperimentRef
+
+
+class ClaimedRecord(_ClaimedBase, total=False):
+    """The run was started by the runner for an unmodified script, then claimed by the first
+    ``Experiment`` the script started: from here on it belongs to that experiment (run.json stays as written)."""
+
+    name: str
+
+
+RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, ClaimedRecord]
 
 
 def record(t: str, **fields: Any) -> Dict[str, Any]:

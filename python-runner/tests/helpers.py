@@ -54,3 +54,22 @@ def env_for(store: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, st
 def run_script(path: Path, store: Path, extra_env: Optional[Dict[str, str]] = None, timeout: float = 20) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(path)], env=env_for(store, extra_env), cwd=path.parent,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def run_runner(script: Path, store: Path, args: Optional[List[str]] = None, opts: Optional[List[str]] = None,
+               extra_env: Optional[Dict[str, str]] = None, timeout: float = 60,
+               cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """``python -m mlwb run [opts] script [args]`` in a real subprocess."""
+    env = env_for(store)
+    env.pop("MLWB_RPC_PIPE", None)  # never talk to a real VS Code the tests happen to run under
+    env.update(extra_env or {})
+    cmd = [sys.executable, "-m", "mlwb", "run", *(opts or []), str(script), *(args or [])]
+    return subprocess.run(cmd, env=env, cwd=cwd or script.parent, capture_output=True, text=True, timeout=timeout)
+
+
+def logs(run_dir: Path, stream: Optional[str] = None) -> List[str]:
+    return [e["msg"] for e in of_type(run_dir, "log") if stream is None or e.get("stream") == stream]
+
+
+def statuses(run_dir: Path) -> List[Dict[str, Any]]:
+    return of_type(run_dir, "status")

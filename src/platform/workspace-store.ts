@@ -54,6 +54,16 @@ export class WorkspaceStore implements vscode.Disposable {
     return this.refreshing;
   }
 
+  /**
+   * Applies an edit (rename, tags, delete…) and tells the views: the store ingests its own edits at
+   * once, so the poller would not report them.
+   */
+  async edit<T>(fn: (store: TrackingStore) => Promise<T>, changed: { runs?: string[]; experiments?: string[] }): Promise<T> {
+    const result = await fn(await this.get());
+    this.changed.fire({ runs: changed.runs ?? [], experiments: changed.experiments ?? [], models: [], problems: [] });
+    return result;
+  }
+
   async rebuild(): Promise<RefreshResult> {
     const store = await this.get();
     const result = await vscode.window.withProgress(
@@ -100,7 +110,7 @@ export class WorkspaceStore implements vscode.Disposable {
         .showWarningMessage(`MLOps Workbench skipped ${result.problems.length} unreadable journal line(s); nothing else was affected.`, 'Show Log')
         .then((a) => a && log().show(true));
     }
-    if (always || result.runs.length > 0 || result.experiments.length > 0 || result.rebuilt) this.changed.fire(result);
+    if (always || result.runs.length > 0 || result.experiments.length > 0 || result.models.length > 0 || result.rebuilt) this.changed.fire(result);
   }
 
   dispose(): void {

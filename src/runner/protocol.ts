@@ -105,6 +105,11 @@ export interface SystemInfo {
 /** Method names and their parameter/result types: both sides derive from this map. */
 export interface RunnerRequests {
   'runner/handshake': [HandshakeParams, HandshakeResult];
+  /**
+   * A request (answered with null), not a notification: vscode-jsonrpc drops messages still queued
+   * when the socket closes, so the runner closes the pipe only after this is answered (or 2 s).
+   */
+  'run/finished': [RunFinishedParams, null];
 }
 export interface RunnerNotifications {
   'run/started': RunStartedParams;
@@ -113,7 +118,6 @@ export interface RunnerNotifications {
   'run/log': RunLogParams;
   'run/claimed': RunClaimedParams;
   'run/event': FeatureEventParams;
-  'run/finished': RunFinishedParams;
 }
 export interface ExtensionRequests {
   'run/cancel': [CancelParams, CancelResult];

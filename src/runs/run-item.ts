@@ -1,5 +1,9 @@
 import * as vscode from 'vscode';
-import type { RunSummary } from '../store';
+import type { RunSummary, TrackingStore } from '../store';
+import type { MoreNode, RunNode } from './run-nodes';
+import { formatDuration, runDescription, runTooltip } from './run-text';
+
+export { formatDuration } from './run-text';
 
 const STATUS_ICON: Record<RunSummary['status'], vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -9,24 +13,34 @@ const STATUS_ICON: Record<RunSummary['status'], vscode.ThemeIcon> = {
   crashed: new vscode.ThemeIcon('warning', new vscode.ThemeColor('charts.purple')),
 };
 
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined) return '';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-/** A run as a tree item; the same in every view that lists runs. */
-export function runItem(run: RunSummary): vscode.TreeItem {
+/**
+ * A run as a tree item; the same in every view that lists runs. The tooltip (params, metrics) is
+ * filled in on hover by the tree's resolveTreeItem. contextValue `run.<status>` drives per-status menus.
+ */
+export function runItem(node: RunNode): vscode.TreeItem {
+  const { run } = node;
   const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.None);
   item.id = `run:${run.id}`;
-  item.description = [run.status, formatDuration(run.duration)].filter(Boolean).join(' · ');
+  item.description = runDescription(run, node.metric);
   item.iconPath = STATUS_ICON[run.status];
-  item.tooltip = new vscode.MarkdownString(
-    `**${run.name}** — ${run.status}\n\nExperiment: ${run.experimentName}\n\nStarted: ${new Date(run.created * 1000).toLocaleString()}` +
-      (run.tags.length ? `\n\nTags: ${run.tags.join(', ')}` : ''),
-  );
   item.accessibilityInformation = { label: `Run ${run.name}, ${run.status}${run.duration !== undefined ? `, ${formatDuration(run.duration)}` : ''}` };
   item.contextValue = `run.${run.status}`;
+  return item;
+}
+
+export function moreItem(node: MoreNode): vscode.TreeItem {
+  const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+  item.id = `more:${node.list}`;
+  item.description = `${node.shown.toLocaleString('en-US')} of ${node.total.toLocaleString('en-US')}`;
+  item.iconPath = new vscode.ThemeIcon('ellipsis');
+  item.command = { command: 'mlwb.loadMoreRuns', title: 'Load More Runs', arguments: [node] };
+  item.contextValue = 'more';
+  return item;
+}
+
+/** Fills in a run item's tooltip on hover: params and last metrics need the run in full. */
+export function withRunTooltip(item: vscode.TreeItem, node: RunNode, store: TrackingStore): vscode.TreeItem {
+  const detail = store.getRun(node.run.id, { logLimit: 0 });
+  if (detail) item.tooltip = new vscode.MarkdownString(runTooltip(detail));
   return item;
 }

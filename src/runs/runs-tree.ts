@@ -1,27 +1,76 @@
 import * as vscode from 'vscode';
-import type { RunSummary } from '../store';
 import type { WorkspaceStore } from '../platform/workspace-store';
-import { runItem } from './run-item';
+import { StableNodes } from '../platform/stable-nodes';
+import { DescriptionMetric } from './description-metric';
+import { moreItem, runItem, withRunTooltip } from './run-item';
+import { queryRunPage, type RunListNode } from './run-nodes';
+import { DEFAULT_SORT, listOptions, type RunsFilter, type RunsSort } from './runs-view-state';
 
-const PAGE = 200;
-
-/** Every run, newest first (the first page; filters, sorting and paging come with the runs view). */
-export class RunsTree implements vscode.TreeDataProvider<RunSummary> {
-  private readonly changed = new vscode.EventEmitter<void>();
+/**
+ * Every run (filtered, sorted), a page of 200 at a time with "Load more…". A store change re-queries
+ * what is shown and names only the nodes that changed when the list kept its order.
+ */
+export class RunsTree implements vscode.TreeDataProvider<RunListNode> {
+  filter: RunsFilter = {};
+  sort: RunsSort = DEFAULT_SORT;
+  /** Runs matching the filter at the last query. */
+  total = 0;
+  private pages = 1;
+  private readonly nodes = new StableNodes<RunListNode>();
+  private readonly metric = new DescriptionMetric();
+  private readonly changed = new vscode.EventEmitter<RunListNode | RunListNode[] | undefined>();
+  private readonly queried = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** After every query (the view's message depends on the total). */
+  readonly onDidQuery = this.queried.event;
 
   constructor(private readonly store: WorkspaceStore) {}
 
-  refresh(): void {
-    this.changed.fire();
-  }
-
-  async getChildren(parent?: RunSummary): Promise<RunSummary[]> {
+  async getChildren(parent?: RunListNode): Promise<RunListNode[]> {
     if (parent || !this.store.directory) return [];
-    return (await this.store.get()).listRuns({ limit: PAGE }).runs;
+    return this.query(await this.store.get()).nodes;
   }
 
-  getTreeItem(run: RunSummary): vscode.TreeItem {
-    return runItem(run);
+  getTreeItem(node: RunListNode): vscode.TreeItem {
+    return node.kind === 'run' ? runItem(node) : moreItem(node);
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, node: RunListNode): Promise<vscode.TreeItem> {
+    return node.kind === 'run' ? withRunTooltip(item, node, await this.store.get()) : item;
+  }
+
+  /** The store changed: re-query, then re-render only what changed (everything when the order did). */
+  async refresh(): Promise<void> {
+    if (!this.store.directory) return;
+    this.metric.invalidate();
+    const result = this.query(await this.store.get());
+    if (!result.sameKeys) this.changed.fire(undefined);
+    else if (result.changed.length > 0) this.changed.fire(result.changed);
+  }
+
+  /** The filter, sort or description metric changed: back to the first page. */
+  reload(): void {
+    this.pages = 1;
+    this.metric.invalidate();
+    this.nodes.reset();
+    this.changed.fire(undefined);
+  }
+
+  loadMore(): void {
+    this.pages++;
+    this.nodes.reset();
+    this.changed.fire(undefined);
+  }
+
+  private query(store: Awaited<ReturnType<WorkspaceStore['get']>>) {
+    const page = queryRunPage(store, 'runs', listOptions(this.filter, this.sort), this.pages, this.metric.key(store));
+    this.total = page.total;
+    this.queried.fire();
+    return this.nodes.update(page.entries);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    this.queried.dispose();
   }
 }

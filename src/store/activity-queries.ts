@@ -31,6 +31,6 @@ export function runActivity(db: Database, liveness: LivenessOptions, days: numbe
     const slot = perDay[Number(r.day) - firstDay];
     if (slot) slot.counts[status] += n;
   }
-  const models = Number(one(db, 'SELECT COUNT(*) AS n FROM models WHERE deleted = 0')?.n ?? 0);
+  const models = Number(one(db, 'SELECT COUNT(*) AS n FROM models')?.n ?? 0); // registered models (deleted ones are gone)
   return { runs, models, byStatus, perDay };
 }

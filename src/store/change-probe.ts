@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Database } from 'sql.js';
 import { EDITS_JOURNAL, EXPERIMENTS_JOURNAL, inStore, isSafeRunId, RUNS_DIR, runJournalPath, runManifestPath, type StoreLayout } from './paths';
+import { REGISTRY_JOURNAL } from './registry-names';
 import { all } from './sql';
 
 /**
@@ -27,8 +28,13 @@ export class ChangeProbe {
     const running = all(db, "SELECT id FROM runs WHERE status = 'running' AND has_manifest = 1").map((r) => String(r.id));
     // Runs just starting: a directory the index has no run.json of yet.
     const starting = (fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []).filter((id) => isSafeRunId(id) && !known.has(id));
-    const watched = [EXPERIMENTS_JOURNAL, EDITS_JOURNAL, ...[...running, ...starting].map(runJournalPath), ...starting.map(runManifestPath)];
+    const watched = [EXPERIMENTS_JOURNAL, EDITS_JOURNAL, REGISTRY_JOURNAL, ...[...running, ...starting].map(runJournalPath), ...starting.map(runManifestPath)];
     this.stamps = new Map(watched.map((rel) => [rel, this.stamp(rel)]));
+  }
+
+  /** After a pass that failed: what it saw was not ingested, so the next check must say "changed". */
+  invalidate(): void {
+    this.runsDirStamp = Number.NaN;
   }
 
   check(): boolean {

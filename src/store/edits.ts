@@ -1,5 +1,5 @@
 import { appendRecords } from './append';
-import { EDITS_JOURNAL, EXPERIMENTS_JOURNAL, inStore, type StoreLayout } from './paths';
+import { EDITS_JOURNAL, EXPERIMENTS_JOURNAL, inStore, runJournalPath, type StoreLayout } from './paths';
 import { JOURNAL_VERSION, type ExperimentEvent, type RunEdit } from './records';
 
 /** A record as the caller describes it; the version and time stamp are added on append. */
@@ -16,6 +16,14 @@ export function appendExperimentEvent(layout: StoreLayout, e: Draft<ExperimentEv
 
 export function appendRunEdit(layout: StoreLayout, e: Draft<RunEdit>): void {
   appendRecords(inStore(layout, EDITS_JOURNAL), [{ ...stamp(), ...e }]);
+}
+
+/**
+ * The final status of a run whose process is gone without writing one (killed after a cancel).
+ * Only for a dead process: the UI never writes into a journal that a live process appends to.
+ */
+export function appendRunEnd(layout: StoreLayout, runId: string, status: 'cancelled' | 'failed', error?: string): void {
+  appendRecords(inStore(layout, runJournalPath(runId)), [{ ...stamp(), t: 'status', status, ...(error ? { error } : {}) }]);
 }
 
 /** Experiment ids are the normalised full name: "a / b//c " → "a/b/c". */

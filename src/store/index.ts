@@ -2,5 +2,8 @@
 export { TrackingStore, type OpenOptions, type RefreshResult } from './tracking-store';
 export type { IngestProblem } from './problems';
 export type * from './query-types';
+export type * from './registry-types';
 export type * from './records';
 export { JOURNAL_VERSION } from './records';
+/** For input boxes: each returns the accepted value or an Error whose message says what is wrong. */
+export { checkAlias, checkModelName, MODEL_STAGES } from './registry-names';

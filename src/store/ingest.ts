@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import type { Database } from 'sql.js';
 import { applyRunEdit } from './ingest-edits';
+import { applyRegistryEvent } from './ingest-registry';
 import { applyExperimentEvent } from './ingest-experiments';
 import { ingestJournal, journalSize, report, type JournalContext, type JournalRecord } from './ingest-journal';
 import { applyManifest, applyRunEvent, touchRun } from './ingest-run';
 import { EDITS_JOURNAL, EXPERIMENTS_JOURNAL, inStore, isSafeRunId, RUNS_DIR, runJournalPath, runManifestPath, type StoreLayout } from './paths';
 import { RecordError, type IngestProblem } from './problems';
-import { JOURNAL_VERSION, type ExperimentEvent, type RunEdit, type RunEvent, type RunManifest } from './records';
+import { JOURNAL_VERSION, type ExperimentEvent, type RegistryEvent, type RunEdit, type RunEvent, type RunManifest } from './records';
+import { REGISTRY_JOURNAL } from './registry-names';
 import { SeriesGapError, type SeriesWriter } from './series';
 import { all, one, run, str, transaction } from './sql';
 
@@ -21,6 +23,8 @@ export interface IngestContext {
 export interface IngestResult {
   runs: string[];
   experiments: string[];
+  /** Registered models whose registry records were applied. */
+  models: string[];
   problems: IngestProblem[];
 }
 
@@ -42,7 +46,7 @@ export function staleness(db: Database, layout: StoreLayout): string | undefined
   return undefined;
 }
 
-/** One incremental pass: runs first, then experiment events and run edits (which may refer to them). */
+/** One incremental pass: runs first, then experiment events and run edits (which may refer to them), then the registry. */
 export async function ingestStore(ctx: IngestContext): Promise<IngestResult> {
   const jctx: JournalContext = { db: ctx.db, layout: ctx.layout, chunkBytes: ctx.chunkBytes, problems: [] };
   const runs = new Set<string>();
@@ -68,7 +72,24 @@ export async function ingestStore(ctx: IngestContext): Promise<IngestResult> {
       return known;
     },
   });
-  return { runs: [...runs], experiments: [...experiments], problems: jctx.problems };
+  const models = await ingestRegistry(jctx);
+  return { runs: [...runs], experiments: [...experiments], models, problems: jctx.problems };
+}
+
+/**
+ * The registry journal alone (registry changes read it under the lock before deciding); returns the
+ * models it touched. Its records carry what they need (metrics snapshots): no order with the runs.
+ */
+export async function ingestRegistry(jctx: JournalContext): Promise<string[]> {
+  const models = new Set<string>();
+  await ingestJournal(jctx, REGISTRY_JOURNAL, {
+    apply: (r) => {
+      const known = applyRegistryEvent(jctx.db, jctx.layout, r as unknown as RegistryEvent);
+      if (known) models.add(String(r.model));
+      return known;
+    },
+  });
+  return [...models];
 }
 
 function listRunDirs(jctx: JournalContext): string[] {

@@ -29,6 +29,8 @@ export interface ListRunsOptions {
   tag?: string;
   /** Case-insensitive substring of name, id, notes, experiment name or a tag. */
   text?: string;
+  /** Absolute path of the training script (run.json's script.path). */
+  script?: string;
   sort?: { by: RunSortKey; dir?: 'asc' | 'desc' };
   offset?: number;
   limit?: number;

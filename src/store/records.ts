@@ -75,3 +75,54 @@ export type RunEdit =
   | { v: number; t: 'run.notes'; ts: number; run: string; notes: string }
   | { v: number; t: 'run.tags'; ts: number; run: string; tags: string[] }
   | { v: number; t: 'run.deleted'; ts: number; run: string };
+
+/** Model registry stages (MLflow's, lower-cased). At most one version of a model is in production. */
+export type ModelStage = 'none' | 'staging' | 'production' | 'archived';
+
+/** Detected from the file's bytes and extension (no Python needed). */
+export type ModelFormat = 'pickle' | 'joblib' | 'torch' | 'onnx' | 'xgboost-json' | 'xgboost-ubj' | 'safetensors' | 'unknown';
+
+/** A metric of the source run at registration time (its summary in the index). */
+export interface MetricSnapshotEntry {
+  last: JsonNumber;
+  min?: number;
+  max?: number;
+  count: number;
+  step?: number;
+}
+
+/**
+ * `.mlwb/registry/events.jsonl`: every registry change, appended under `registry/.lock`.
+ * Every record has a unique `id` (the index links what a record caused, e.g. versions it archived,
+ * to it). Ingestion is deterministic whatever the interleaving of writers:
+ * - a `version.registered` whose number is already taken (a writer that bypassed the lock) gets the
+ *   next free number; later records address the version by the number the index gave it;
+ * - a promotion to production archives every other production version of the model (journal order:
+ *   the last promotion wins);
+ * - `alias.set` moves the alias from its previous holder in the same record.
+ * `model.deleted` forgets the model's versions: a model created again under that name starts at version 1.
+ */
+export type RegistryEvent =
+  | { v: number; t: 'model.created'; ts: number; id: string; model: string; description?: string; tags?: string[] }
+  | { v: number; t: 'model.described'; ts: number; id: string; model: string; description: string }
+  | { v: number; t: 'model.tags'; ts: number; id: string; model: string; tags: string[] }
+  | { v: number; t: 'model.deleted'; ts: number; id: string; model: string }
+  | {
+      v: number; t: 'version.registered'; ts: number; id: string; model: string; version: number;
+      /** Store-relative, '/'-separated: registry/models/<model dir>/<version>/<file name>. */
+      path: string;
+      source_run?: string;
+      /** Where the bytes were copied from: store-relative when inside the store, else absolute. */
+      source_file: string;
+      format: ModelFormat; size: number; sha256: string;
+      metrics?: Record<string, MetricSnapshotEntry>;
+      feature_names?: string[]; n_features?: number;
+      description?: string; tags?: string[];
+    }
+  /** `from` is what the writer saw (informational); the index derives the actual one. */
+  | { v: number; t: 'version.stage'; ts: number; id: string; model: string; version: number; from?: ModelStage; to: ModelStage }
+  | { v: number; t: 'version.described'; ts: number; id: string; model: string; version: number; description: string }
+  | { v: number; t: 'version.tags'; ts: number; id: string; model: string; version: number; tags: string[] }
+  | { v: number; t: 'version.deleted'; ts: number; id: string; model: string; version: number }
+  | { v: number; t: 'alias.set'; ts: number; id: string; model: string; alias: string; version: number }
+  | { v: number; t: 'alias.removed'; ts: number; id: string; model: string; alias: string };

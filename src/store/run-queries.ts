@@ -30,6 +30,10 @@ export function listRuns(db: Database, liveness: LivenessOptions, opts: ListRuns
     where.push('EXISTS (SELECT 1 FROM run_tags t WHERE t.run = v.id AND t.tag = $tag)');
     params.$tag = opts.tag;
   }
+  if (opts.script !== undefined) {
+    where.push("json_extract(v.script, '$.path') = $script");
+    params.$script = opts.script;
+  }
   if (opts.text) {
     const like = "LIKE $text ESCAPE '\\'";
     where.push(`(v.name ${like} OR v.id ${like} OR v.notes ${like} OR v.experiment_name ${like}

@@ -60,16 +60,6 @@ const MIGRATIONS: string[] = [
     UNIQUE (file, offset, reason)
   );
 
-  CREATE TABLE models (id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT, tags TEXT, created REAL, updated REAL, deleted INTEGER NOT NULL DEFAULT 0);
-  CREATE TABLE model_versions (
-    model TEXT NOT NULL, version INTEGER NOT NULL,
-    stage TEXT NOT NULL DEFAULT 'none', aliases TEXT, -- JSON array
-    source_run TEXT, source_file TEXT, path TEXT, format TEXT, size INTEGER, sha256 TEXT,
-    metrics_snapshot TEXT, feature_names TEXT, n_features INTEGER, -- JSON
-    description TEXT, notes TEXT, tags TEXT,
-    created REAL, promoted REAL, deleted INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (model, version)
-  ) WITHOUT ROWID;
   CREATE TABLE tuning_sessions (
     id TEXT PRIMARY KEY, run TEXT, sampler TEXT, search_space TEXT, direction TEXT, metric TEXT,
     n_trials INTEGER, cv_folds INTEGER, status TEXT, best_trial INTEGER, created REAL, ended REAL
@@ -79,6 +69,39 @@ const MIGRATIONS: string[] = [
     duration REAL, started REAL, ended REAL, intermediate TEXT,
     PRIMARY KEY (session, number)
   ) WITHOUT ROWID;
+  `,
+  // 2: the model registry (registry/events.jsonl). Drops the placeholder tables of early version-1 indexes.
+  `
+  DROP TABLE IF EXISTS models;
+  DROP TABLE IF EXISTS model_versions;
+  CREATE TABLE models (
+    name TEXT PRIMARY KEY,
+    description TEXT, tags TEXT,          -- JSON array
+    created REAL, updated REAL
+  ) WITHOUT ROWID;
+  CREATE TABLE model_versions (
+    model TEXT NOT NULL, version INTEGER NOT NULL,
+    event TEXT,                           -- id of its version.registered record
+    stage TEXT NOT NULL DEFAULT 'none', stage_updated REAL,
+    path TEXT NOT NULL, source_run TEXT, source_file TEXT,
+    format TEXT NOT NULL, size INTEGER, sha256 TEXT,
+    metrics TEXT, feature_names TEXT,     -- JSON
+    n_features INTEGER,
+    description TEXT, tags TEXT,          -- JSON array
+    created REAL, updated REAL,
+    deleted INTEGER NOT NULL DEFAULT 0,   -- kept so a number is never given twice within a model
+    PRIMARY KEY (model, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE model_aliases (model TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, updated REAL, PRIMARY KEY (model, alias)) WITHOUT ROWID;
+  CREATE TABLE model_history (
+    model TEXT NOT NULL, seq INTEGER NOT NULL, -- 1, 2, … in journal order
+    ts REAL, kind TEXT NOT NULL, version INTEGER,
+    from_stage TEXT, to_stage TEXT,
+    alias TEXT, from_version INTEGER,     -- alias.set: the version that held the alias before
+    event TEXT,                           -- the record that caused it (a promotion causes archivals)
+    PRIMARY KEY (model, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX model_history_event ON model_history(event);
   `,
 ];
 

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { ChangeProbe } from './change-probe';
-import { appendExperimentEvent, appendRunEdit, experimentIdFor } from './edits';
+import { appendExperimentEvent, appendRunEdit, appendRunEnd, experimentIdFor } from './edits';
 import { experimentVisible, listExperiments } from './experiment-queries';
-import { ingestStore, staleness, type IngestResult } from './ingest';
+import { ingestRegistry, ingestStore, staleness, type IngestResult } from './ingest';
+import { journalSize } from './ingest-journal';
+import { inspectModelFile } from './model-format';
 import { storeLayout, type StoreLayout } from './paths';
 import { loadIndex, loadSqlJs, writeFileAtomic } from './persist';
 import { listProblems, type IngestProblem } from './problems';
@@ -11,14 +13,27 @@ import type {
   ExperimentSummary, ListExperimentsOptions, ListRunsOptions, LogPage, LogQuery, RunActivity, RunComparison, RunDetail, RunList, SeriesOptions,
   SeriesView,
 } from './query-types';
-import type { ExperimentStatus } from './records';
+import type { ExperimentStatus, ModelStage } from './records';
+import {
+  appendRegistryEvents, describeSource, metricsSnapshot, moveToTrash, placeVersion, removeDir, stageCopy, sweepTmp, validStage, validStrings, validTags,
+  validVersion, type RegistryDraft,
+} from './registry-edits';
+import { withRegistryLock } from './registry-lock';
+import { modelDirName, REGISTRY_JOURNAL, REGISTRY_MODELS_DIR, validAlias, validModelName } from './registry-names';
+import {
+  archivedByEvent, getVersion, listModels, listVersions, modelExists, modelHistory, versionByAlias, versionOfEvent, versionSummary,
+} from './registry-queries';
+import type {
+  AliasChange, ModelSummary, ModelVersionDetail, ModelVersionSummary, RegisteredVersion, RegisterVersionOptions, RegistryHistoryEntry, StageChange,
+} from './registry-types';
 import { runActivity } from './activity-queries';
 import { compareRuns, getLogs, getRun } from './run-detail';
+import { lastMetricValues, metricKeys, runTagNames } from './run-facets';
 import { listRuns, runSummaries } from './run-queries';
 import { migrate } from './schema';
 import { pruneSeries, SeriesWriter } from './series';
 import { querySeries } from './series-query';
-import { all } from './sql';
+import { all, one } from './sql';
 import { DEFAULT_STALE_AFTER_MS, type LivenessOptions } from './status';
 
 export interface OpenOptions {
@@ -116,6 +131,205 @@ export class TrackingStore {
     return compareRuns(this.db, this.liveness(), ids);
   }
 
+  /** Metric keys logged by the runs the UI shows, sorted (what runs can be sorted or described by). */
+  metricKeys(): string[] {
+    return metricKeys(this.db);
+  }
+
+  /** Tags of the runs the UI shows, sorted. */
+  runTagNames(): string[] {
+    return runTagNames(this.db);
+  }
+
+  /** One metric's last value for each of `runs` that logged it. */
+  lastMetricValues(runs: readonly string[], key: string): Map<string, number> {
+    return lastMetricValues(this.db, runs, key);
+  }
+
+  // Model registry (registry/events.jsonl). Changes are decided under registry/.lock against the
+  // journal as it is then, appended, then ingested like any other edit; see registry-edits.ts.
+
+  /** Every registered model, by name. */
+  listModels(): ModelSummary[] {
+    return listModels(this.db);
+  }
+
+  /** A model's versions, newest first. */
+  listVersions(model: string): ModelVersionSummary[] {
+    return listVersions(this.db, model);
+  }
+
+  /** A version with its stage history, its file (and whether it is still there) and its source run if that still exists. */
+  getVersion(model: string, version: number): ModelVersionDetail | undefined {
+    return getVersion(this.db, this.layout, this.liveness(), model, version);
+  }
+
+  /** The version holding `alias` ("latest": the latest version). */
+  versionByAlias(model: string, alias: string): ModelVersionSummary | undefined {
+    return versionByAlias(this.db, model, alias);
+  }
+
+  /** Every change of a model (registrations, stage transitions, aliases, …) with its time, in order. */
+  modelHistory(model: string): RegistryHistoryEntry[] {
+    return modelHistory(this.db, model);
+  }
+
+  async createModel(name: string, opts: { description?: string; tags?: string[] } = {}): Promise<string> {
+    const model = validModelName(name);
+    const tags = validTags(opts.tags);
+    const description = optionalString(opts.description, 'description');
+    await this.registryEdit(() => {
+      if (modelExists(this.db, model)) throw new Error(`model "${model}" already exists`);
+      this.appendRegistry({ t: 'model.created', model, description, tags });
+    });
+    return model;
+  }
+
+  /**
+   * Copies the file into registry/models/ (hashing it on the way) and registers it as the model's next
+   * version, creating the model if needed. The format and, where the file says, its features are detected.
+   */
+  async registerVersion(model: string, opts: RegisterVersionOptions): Promise<RegisteredVersion> {
+    const name = validModelName(model);
+    const description = optionalString(opts?.description, 'description');
+    const tags = validTags(opts?.tags);
+    const featureNames = validStrings(opts?.featureNames, 'featureNames');
+    if (typeof opts?.sourceFile !== 'string' || opts.sourceFile === '') throw new Error('registering a version needs a source file');
+    const stat = fs.statSync(opts.sourceFile, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`no such file: ${opts.sourceFile}`);
+    if (!stat.isFile()) throw new Error(`not a regular file: ${opts.sourceFile}`);
+    const source = describeSource(this.layout, opts.sourceFile);
+    if (opts.sourceRun !== undefined && runSummaries(this.db, this.liveness(), [opts.sourceRun]).length === 0) throw new Error(`no run "${opts.sourceRun}"`);
+    const sourceRun = opts.sourceRun ?? source.run;
+    const metrics = sourceRun === undefined ? undefined : metricsSnapshot(this.db, sourceRun);
+    const info = await inspectModelFile(opts.sourceFile);
+    sweepTmp(this.layout);
+    const staged = await stageCopy(this.layout, opts.sourceFile);
+    try {
+      const registered = await this.registryEdit(() => {
+        const placed = placeVersion(this.db, this.layout, name, staged);
+        try {
+          const drafts: RegistryDraft[] = modelExists(this.db, name) ? [] : [{ t: 'model.created', model: name }];
+          drafts.push({
+            t: 'version.registered', model: name, version: placed.version, path: placed.path, source_run: sourceRun, source_file: source.sourceFile,
+            format: info.format, size: staged.size, sha256: staged.sha256, metrics, feature_names: featureNames ?? info.featureNames,
+            n_features: featureNames?.length ?? info.nFeatures, description, tags,
+          });
+          return this.appendRegistry(...drafts);
+        } catch (err) {
+          removeDir(placed.dir);
+          throw err;
+        }
+      });
+      const version = versionOfEvent(this.db, name, registered.id);
+      if (version === undefined) throw new Error(`version of "${name}" registered but not in the index: see the problems`);
+      return { model: name, version };
+    } finally {
+      removeDir(staged.dir); // left only when the registration failed
+    }
+  }
+
+  /**
+   * Moves a version to a stage. Promoting to production archives the model's production version:
+   * `archived` says which, so the UI can tell the user.
+   */
+  async setStage(model: string, version: number, stage: ModelStage): Promise<StageChange> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    const to = validStage(stage);
+    const event = await this.registryEdit(() => {
+      const from = this.requireVersion(name, v).stage;
+      return from === to ? undefined : this.appendRegistry({ t: 'version.stage', model: name, version: v, from, to });
+    });
+    return { archived: event ? archivedByEvent(this.db, name, event.id) : [] };
+  }
+
+  /** Points an alias at a version; the version that held it loses it in the same record. */
+  async setAlias(model: string, alias: string, version: number): Promise<AliasChange> {
+    const name = validModelName(model);
+    const a = validAlias(alias);
+    const v = validVersion(version);
+    const previous = await this.registryEdit(() => {
+      this.requireVersion(name, v);
+      const holder = versionByAlias(this.db, name, a)?.version;
+      if (holder !== v) this.appendRegistry({ t: 'alias.set', model: name, alias: a, version: v });
+      return holder === v ? undefined : holder;
+    });
+    return previous === undefined ? {} : { previous };
+  }
+
+  removeAlias(model: string, alias: string): Promise<void> {
+    const name = validModelName(model);
+    return this.registryEdit(() => {
+      if (!versionByAlias(this.db, name, alias) || alias.toLowerCase() === 'latest') throw new Error(`model "${name}" has no alias "${alias}"`);
+      this.appendRegistry({ t: 'alias.removed', model: name, alias });
+    });
+  }
+
+  describeModel(model: string, description: string): Promise<void> {
+    const name = validModelName(model);
+    const text = optionalString(description, 'description') ?? '';
+    return this.registryEdit(() => {
+      this.requireModel(name);
+      this.appendRegistry({ t: 'model.described', model: name, description: text });
+    });
+  }
+
+  setModelTags(model: string, tags: string[]): Promise<void> {
+    const name = validModelName(model);
+    const list = validTags(tags) ?? [];
+    return this.registryEdit(() => {
+      this.requireModel(name);
+      this.appendRegistry({ t: 'model.tags', model: name, tags: list });
+    });
+  }
+
+  describeVersion(model: string, version: number, description: string): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    const text = optionalString(description, 'description') ?? '';
+    return this.registryEdit(() => {
+      this.requireVersion(name, v);
+      this.appendRegistry({ t: 'version.described', model: name, version: v, description: text });
+    });
+  }
+
+  setVersionTags(model: string, version: number, tags: string[]): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    const list = validTags(tags) ?? [];
+    return this.registryEdit(() => {
+      this.requireVersion(name, v);
+      this.appendRegistry({ t: 'version.tags', model: name, version: v, tags: list });
+    });
+  }
+
+  /**
+   * Deletes a version (the UI confirms first): journaled, then its copied file is removed. Its number is
+   * not given again; its aliases go with it.
+   */
+  async deleteVersion(model: string, version: number): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    const trash = await this.registryEdit(() => {
+      const path = this.requireVersion(name, v).path;
+      this.appendRegistry({ t: 'version.deleted', model: name, version: v });
+      return moveToTrash(this.layout, path.slice(0, path.lastIndexOf('/')));
+    });
+    removeDir(trash);
+  }
+
+  /** Deletes a model, its versions and their files (the UI confirms first). The name can be used again, from version 1. */
+  async deleteModel(model: string): Promise<void> {
+    const name = validModelName(model);
+    const trash = await this.registryEdit(() => {
+      this.requireModel(name);
+      this.appendRegistry({ t: 'model.deleted', model: name });
+      return moveToTrash(this.layout, `${REGISTRY_MODELS_DIR}/${modelDirName(name)}`);
+    });
+    removeDir(trash);
+  }
+
   /** Journal lines the index could not take in (latest first). */
   problems(limit?: number): IngestProblem[] {
     return listProblems(this.db, limit);
@@ -160,6 +374,11 @@ export class TrackingStore {
 
   setRunTags(run: string, tags: string[]): Promise<void> {
     return this.editRun(run, () => appendRunEdit(this.layout, { t: 'run.tags', run, tags: [...new Set(tags)] }));
+  }
+
+  /** Writes the final status of a run whose process is gone (see appendRunEnd). */
+  endRun(run: string, status: 'cancelled' | 'failed', error?: string): Promise<void> {
+    return this.editRun(run, () => appendRunEnd(this.layout, run, status, error));
   }
 
   deleteRun(run: string): Promise<void> {
@@ -233,11 +452,53 @@ export class TrackingStore {
   }
 
   private changed(result: IngestResult): RefreshResult {
-    if (result.runs.length > 0 || result.experiments.length > 0 || result.problems.length > 0) {
+    if (result.runs.length > 0 || result.experiments.length > 0 || result.models.length > 0 || result.problems.length > 0) {
       this.dirty = true;
       this.scheduleSave();
     }
     return result;
+  }
+
+  /** A registry change: decided under the registry lock on the journal as it is now, then ingested. */
+  private registryEdit<T>(decide: () => T): Promise<T> {
+    return this.serial(async () => {
+      const result = await withRegistryLock(this.layout, async () => {
+        await this.ingestRegistryNow();
+        return decide();
+      });
+      await this.refreshNow();
+      return result;
+    });
+  }
+
+  /** Reads on in the registry journal only (fast, under the lock); a full pass if it cannot be read on. */
+  private async ingestRegistryNow(): Promise<void> {
+    const offset = Number(one(this.db, 'SELECT offset FROM journal_offsets WHERE path = ?', [REGISTRY_JOURNAL])?.offset ?? 0);
+    const size = journalSize(this.layout, REGISTRY_JOURNAL);
+    if ((size ?? 0) < offset) {
+      await this.refreshNow();
+      return;
+    }
+    const models = await ingestRegistry({ db: this.db, layout: this.layout, chunkBytes: this.opts.chunkBytes, problems: [] });
+    if (models.length > 0) {
+      this.dirty = true;
+      this.scheduleSave();
+    }
+  }
+
+  private appendRegistry(...drafts: RegistryDraft[]) {
+    const written = appendRegistryEvents(this.layout, drafts);
+    return written[written.length - 1];
+  }
+
+  private requireModel(model: string): void {
+    if (!modelExists(this.db, model)) throw new Error(`no model "${model}"`);
+  }
+
+  private requireVersion(model: string, version: number): ModelVersionSummary {
+    const found = versionSummary(this.db, model, version);
+    if (!found) throw new Error(modelExists(this.db, model) ? `model "${model}" has no version ${version}` : `no model "${model}"`);
+    return found;
   }
 
   private edit(append: () => void): Promise<void> {
@@ -262,7 +523,10 @@ export class TrackingStore {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
+    const next = this.queue.then(fn).catch((err: unknown) => {
+      this.probe.invalidate();
+      throw err;
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -272,6 +536,12 @@ function emptyIndex(SQL: SqlJsStatic): Database {
   const db = new SQL.Database();
   migrate(db);
   return db;
+}
+
+function optionalString(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new Error(`${what} must be a string`);
+  return value;
 }
 
 function nonEmpty(name: string): string {

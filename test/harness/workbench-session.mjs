@@ -1,6 +1,6 @@
 // One real workbench for a test layer: a fresh code-server, a copy of a workspace, Chromium on it,
 // with the extension loaded as a development extension.
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, repoRoot, startCodeServer } from './code-server.mjs';
@@ -12,6 +12,8 @@ export function scratchWorkspace(source = exampleWorkspace) {
   const dir = mkdtempSync(join(tmpdir(), 'mlwb-ws-'));
   cpSync(source, dir, { recursive: true, filter: (src) => !src.includes('.mlwb') });
   mkdirSync(join(dir, '.vscode'), { recursive: true });
+  // Debian's interpreter has the ML packages; the pyenv python3 first on PATH does not.
+  writeFileSync(join(dir, '.vscode/settings.json'), JSON.stringify({ 'mlwb.pythonPath': '/usr/bin/python3' }, null, 2));
   return dir;
 }
 
@@ -21,7 +23,7 @@ export function scratchWorkspace(source = exampleWorkspace) {
 export async function openWorkbench(opts) {
   const server = await startCodeServer({
     workspace: opts.workspace,
-    env: { MLWB_PYTHON: '/usr/bin/python3', ...opts.env },
+    env: opts.env,
     settings: opts.settings,
     installed: opts.installed,
   });

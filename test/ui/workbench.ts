@@ -59,8 +59,9 @@ export async function runCommand(title: string): Promise<void> {
 }
 
 export async function openContainer(title = 'MLOps Workbench'): Promise<void> {
-  const item = page().locator(`.activitybar .action-item a[aria-label^="${title}"]`);
-  await item.click();
+  const item = page().locator(`.activitybar .action-item:has(a[aria-label^="${title}"])`);
+  // Clicking the icon of the container already shown would close the side bar.
+  if (!(await item.evaluate((el) => el.classList.contains('checked')))) await item.locator('a').click();
   await page().locator('.pane-header', { hasText: 'Runs' }).waitFor();
 }
 

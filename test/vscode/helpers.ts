@@ -24,7 +24,7 @@ export function workspaceDir(): string {
 
 /** Runs the example training script with Debian's Python and the real mlwb SDK, in the workspace. */
 export async function runExample(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.env.MLWB_PYTHON ?? '/usr/bin/python3', ['train.py', ...args], {
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['train.py', ...args], {
     cwd: workspaceDir(),
     env: { ...process.env, PYTHONPATH: join(extension().extensionPath, 'python-runner'), MLWB_STORE: '' },
   });

@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Database } from 'sql.js';
+import { ChangeProbe } from '../../../src/store/change-probe';
+import { storeLayout } from '../../../src/store/paths';
 import { openStore, removeTempStores, RunWriter, tempStore } from './helpers';
 
 /** The probe polled every second in place of (unreliable) recursive file watching. */
@@ -61,6 +64,45 @@ describe('change probe', () => {
       const result = await store.refresh();
       assert.equal(result.problems.length, 1);
       assert.equal(store.hasChanges(), false, 'an unreadable run.json is reported once, not every second');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('change probe after a failed pass', () => {
+  after(removeTempStores);
+
+  it('asks again after a pass that threw, so nothing it saw is lost', async () => {
+    const root = tempStore();
+    const store = await openStore(root);
+    try {
+      new RunWriter(root, { id: 'r1' }).finish();
+      // Make the next pass fail: the runs directory becomes unreadable as a directory listing.
+      const runs = path.join(root, 'runs');
+      fs.renameSync(runs, `${runs}.bak`);
+      fs.writeFileSync(runs, 'not a directory');
+      await assert.rejects(store.refresh());
+      fs.rmSync(runs);
+      fs.renameSync(`${runs}.bak`, runs);
+      assert.equal(store.hasChanges(), true, 'the failed pass did not count as seen');
+      await store.refresh();
+      assert.equal(store.listRuns().total, 1);
+    } finally {
+      await store.close().catch(() => undefined);
+    }
+  });
+
+  it('invalidate() makes the next check say "changed" even when no file changed', async () => {
+    const root = tempStore();
+    new RunWriter(root, { id: 'r1' });
+    const store = await openStore(root);
+    try {
+      const probe = new ChangeProbe(storeLayout(root));
+      probe.prime((store as unknown as { db: Database }).db);
+      assert.equal(probe.check(), false);
+      probe.invalidate();
+      assert.equal(probe.check(), true);
     } finally {
       await store.close();
     }

@@ -1,0 +1,112 @@
+"""``python -m mlwb``: the runner.
+
+    python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] script.py [args...]
+    python -m mlwb info        # system info as JSON
+    python -m mlwb --version
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+USAGE = """\
+usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] script.py [args...]
+       python -m mlwb info
+       python -m mlwb --version
+
+Runs script.py as `python script.py args` would, tracked as a run in the store ($MLWB_STORE, or the
+nearest .mlwb directory, or ./.mlwb): script, argv, git, interpreter, stdout/stderr, exit status, and
+scikit-learn fits (autolog). Options (before the script):
+  --experiment NAME   experiment of the run (default: the script's file name without .py)
+  --name RUN_NAME     display name of the run
+  --no-autolog        do not log scikit-learn fits
+"""
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parse_run(argv: List[str]) -> dict:
+    opts: dict = {"experiment": None, "run_name": None, "autolog": True}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            i += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        name, eq, value = arg.partition("=")
+        if name in ("--experiment", "--name"):
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    raise UsageError(f"{name} needs a value")
+                value = argv[i]
+            if not value.strip():
+                raise UsageError(f"{name} must not be empty")
+            opts["experiment" if name == "--experiment" else "run_name"] = value
+        elif arg == "--no-autolog":
+            opts["autolog"] = False
+        elif arg in ("-h", "--help"):
+            raise SystemExit(_help())
+        else:
+            raise UsageError(f"unknown option {arg!r} (options go before the script)")
+        i += 1
+    if i >= len(argv):
+        raise UsageError("missing the script to run")
+    opts["script"] = argv[i]
+    opts["args"] = argv[i + 1:]
+    return opts
+
+
+def _help() -> int:
+    sys.stdout.write(USAGE)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not args:
+            raise UsageError("missing a command")
+        cmd = args[0]
+        if cmd in ("-h", "--help", "help"):
+            return _help()
+        if cmd in ("-V", "--version", "version"):
+            from . import __version__
+
+            print(f"mlwb {__version__}")
+            return 0
+        if cmd == "info":
+            if len(args) > 1:
+                raise UsageError("info takes no arguments")
+            from ._runner import info
+
+            print(info())
+            return 0
+        if cmd != "run":
+            raise UsageError(f"unknown command {cmd!r}")
+        opts = _parse_run(args[1:])
+    except UsageError as e:
+        sys.stderr.write(f"mlwb: {e}\n\n{USAGE}")
+        return 2
+    script = opts["script"]
+    if not os.path.isfile(script):
+        why = "is a directory" if os.path.isdir(script) else "No such file"
+        sys.stderr.write(f"mlwb: can't open file {os.path.abspath(script)!r}: {why}\n")
+        return 2
+    from ._runner import run
+
+    return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"])
+
+
+def cli() -> None:
+    """The ``mlwb`` console script (when installed from pyproject.toml)."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,319 @@
+"""sklearn autologging for scripts run by ``python -m mlwb run`` (``--no-autolog`` turns it off).
+
+sklearn is never imported here: a meta-path hook waits for the script to import ``sklearn.base``,
+then every ``BaseEstimator`` subclass (those defined later too, via ``__init_subclass__``) gets its
+own ``fit`` / ``fit_transform`` / ``fit_predict`` wrapped.
+
+Only TOP-LEVEL fits are logged, as MLflow's autolog does: a fit that starts while another fit (or a
+cross-validation helper: cross_val_score, cross_validate, cross_val_predict, learning_curve...) is
+running anywhere in the process (GridSearchCV's candidates, a Pipeline's steps, the folds of
+cross_val_score, a forest's trees fitted on joblib threads) is nested and passes straight through. For a top-level
+fit number ``n`` (per estimator class, from 0) of class ``C``:
+
+- metric ``autolog/C/fit_time_s`` at step ``n``, and params ``autolog.C.<param>``
+  (``get_params(deep=False)``, JSON-safe, plus ``autolog.C.class``) for the first fit of each class;
+- metric ``autolog/C/training_score`` (``est.score(X, y)`` when ``y`` was given; a score that raises is
+  skipped) at step ``n``;
+- the fitted model pickled to the run file ``autolog/C.pkl``: ONE file per class, replaced by each
+  newer fit (its metadata says which fit it holds): the latest model.
+
+Tracking must not slow the script down: the optional work (training scores, model saves) is done
+while it costs at most ``BUDGET`` (3 %) of the time spent fitting plus ``ALLOWANCE_S``; beyond that
+(e.g. a loop of 1,000 tiny models) scores get sparser and saves are deferred, and the latest
+unsaved model of each class is saved when the run ends. Fit times are always logged.
+
+Everything goes into the runner's run (the script's run, claimed or not) while it is open.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import threading
+import time
+from typing import Any, Dict, Optional, Set, Tuple
+
+from . import _ambient
+from ._records import record
+
+METHODS = ("fit", "fit_transform", "fit_predict")
+CV_FUNCTIONS = ("cross_validate", "cross_val_score", "cross_val_predict", "learning_curve", "validation_curve",
+                "permutation_test_score")
+BUDGET = 0.03  # optional work (scores, model saves) may add this fraction of the time spent fitting...
+ALLOWANCE_S = 0.05  # ... plus this much, so the first fits always get everything
+_PARAM_REPR_CAP = 500
+
+_enabled = False
+_active = 0
+_active_lock = threading.Lock()
+_fits: Dict[str, int] = {}
+_fit_s = 0.0  # time spent in top-level fits
+_extra_s = 0.0  # time spent scoring and saving models
+_unsaved: Dict[str, Tuple[Any, Dict[str, Any]]] = {}  # class -> (latest estimator, its metadata) not saved yet
+_warned: Set[str] = set()
+
+
+class _Finder:
+    """Meta-path hook: runs a patcher right after a target module (``_HOOKS``) has been executed."""
+
+    def __init__(self) -> None:
+        self.todo = dict(_HOOKS)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        patcher = self.todo.pop(fullname, None)
+        if patcher is None:
+            return None
+        if not self.todo:
+            _remove_finder()
+        spec = None
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                break
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        original = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            try:
+                original(module)
+            finally:
+                try:
+                    del loader.exec_module  # back to the class's method
+                except AttributeError:
+                    pass
+            try:
+                patcher(module)
+            except Exception as e:
+                _warn("install", f"autolog: could not patch scikit-learn: {e!r}")
+
+        try:
+            loader.exec_module = exec_module
+        except (AttributeError, TypeError):
+            return spec
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+_finder: Optional[_Finder] = None
+
+
+def _remove_finder() -> None:
+    global _finder
+    if _finder is not None:
+        try:
+            sys.meta_path.remove(_finder)
+        except ValueError:
+            pass
+        _finder = None
+
+
+def install() -> None:
+    """Enable autologging: patch now if sklearn is already imported, else when the script imports it."""
+    global _enabled, _finder
+    _enabled = True
+    _ambient.add_finisher(_finish)
+    missing = False
+    for name, patcher in _HOOKS.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            patcher(module)
+        else:
+            missing = True
+    if missing and _finder is None:
+        _finder = _Finder()
+        _finder.todo = {k: v for k, v in _HOOKS.items() if k not in sys.modules}
+        sys.meta_path.insert(0, _finder)
+
+
+def uninstall() -> None:
+    """Stop logging (patched classes stay patched but pass straight through)."""
+    global _enabled
+    _enabled = False
+    _remove_finder()
+
+
+def _on_validation(module: Any) -> None:
+    """Cross-validation helpers are parents like a search: the fits they make inside are nested."""
+    for name in CV_FUNCTIONS:
+        fn = getattr(module, name, None)
+        if inspect.isfunction(fn) and not getattr(fn, "_mlwb_autolog", False):
+            setattr(module, name, _scope(fn))
+
+
+def _scope(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global _active
+        with _active_lock:
+            _active += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with _active_lock:
+                _active -= 1
+
+    wrapper._mlwb_autolog = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _on_base(module: Any) -> None:
+    base = getattr(module, "BaseEstimator", None)
+    if base is None or base.__dict__.get("_mlwb_autolog"):
+        return
+    own = base.__dict__.get("__init_subclass__")
+
+    def __init_subclass__(cls: type, **kwargs: Any) -> None:
+        if own is not None:
+            own.__func__(cls, **kwargs)
+        else:
+            super(base, cls).__init_subclass__(**kwargs)
+        patch_class(cls)
+
+    base.__init_subclass__ = classmethod(__init_subclass__)
+    base._mlwb_autolog = True
+    todo = list(base.__subclasses__())
+    seen: Set[type] = set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        patch_class(cls)
+        todo.extend(cls.__subclasses__())
+
+
+def patch_class(cls: type) -> None:
+    for name in METHODS:
+        fn = cls.__dict__.get(name)
+        if inspect.isfunction(fn) and not getattr(fn, "_mlwb_autolog", False):
+            setattr(cls, name, _wrap(fn, name))
+
+
+def _wrap(fn: Any, method: str) -> Any:
+    @functools.wraps(fn)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        global _active
+        if not _enabled:
+            return fn(self, *args, **kwargs)
+        with _active_lock:
+            top = _active == 0
+            _active += 1
+        try:
+            if not top:
+                return fn(self, *args, **kwargs)
+            t0 = time.perf_counter()
+            result = fn(self, *args, **kwargs)
+            elapsed = time.perf_counter() - t0
+            try:
+                _log_fit(self, args, kwargs, elapsed)  # still "active": fits inside score() are nested
+            except Exception as e:
+                _warn(type(self).__name__, f"autolog: could not log a {type(self).__name__} fit: {e!r}")
+            return result
+        finally:
+            with _active_lock:
+                _active -= 1
+
+    wrapper._mlwb_autolog = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _json_safe(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (list, tuple)) and len(v) <= 50 and all(x is None or isinstance(x, (bool, int, float, str)) for x in v):
+        return list(v)
+    text = repr(v)
+    return text if len(text) <= _PARAM_REPR_CAP else text[:_PARAM_REPR_CAP] + "..."
+
+
+def _spend_ok() -> bool:
+    """Whether the optional work (training score, model save) still fits in the overhead budget."""
+    return _extra_s <= BUDGET * _fit_s + ALLOWANCE_S
+
+
+def _log_fit(est: Any, args: tuple, kwargs: Dict[str, Any], elapsed: float) -> None:
+    global _fit_s, _extra_s
+    exp = _ambient.owner()
+    if exp is None:
+        return
+    run = exp._run
+    if run is None:
+        return
+    journal = run.journal
+    cls = type(est)
+    name = cls.__name__
+    n = _fits.get(name, 0)
+    _fits[name] = n + 1
+    _fit_s += elapsed
+    items = [(f"autolog/{name}/fit_time_s", elapsed)]
+
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y")
+    score: Optional[float] = None
+    if y is not None and X is not None and callable(getattr(est, "score", None)) and _spend_ok():
+        t0 = time.perf_counter()
+        try:
+            score = float(est.score(X, y))
+        except Exception:
+            score = None
+        _extra_s += time.perf_counter() - t0
+        if score is not None:
+            items.append((f"autolog/{name}/training_score", score))
+    journal.append_points(items, n, time.time())
+
+    if n == 0:
+        try:
+            params = est.get_params(deep=False)
+        except Exception:
+            params = {}
+        values = {f"autolog.{name}.{k}": _json_safe(v) for k, v in params.items()}
+        values[f"autolog.{name}.class"] = f"{cls.__module__}.{cls.__qualname__}"
+        journal.add(record("params", values=values))
+
+    meta: Dict[str, Any] = {"class": f"{cls.__module__}.{cls.__qualname__}", "fit": n, "fit_time_s": elapsed}
+    if score is not None:
+        meta["training_score"] = score
+    if n == 0 or _spend_ok():
+        t0 = time.perf_counter()
+        _save(exp, est, name, meta)
+        _extra_s += time.perf_counter() - t0
+        _unsaved.pop(name, None)
+    else:
+        _unsaved[name] = (est, meta)  # saved when the run ends, unless a later fit gets saved first
+
+
+def _save(exp: Any, est: Any, name: str, meta: Dict[str, Any]) -> None:
+    try:
+        f = exp.files("autolog").save_pkl(est, to=f"{name}.pkl", description=f"{name}, fit #{meta['fit']} (autolog)",
+                                          tags=["autolog", "model"], metadata=meta)
+    except Exception as e:
+        _warn(f"save:{name}", f"autolog: could not save the {name} model: {e!r}")
+        return
+    if meta["fit"] == 0:
+        _ambient.runner_log(f"autolog: {name} fit logged; the latest model is saved as files/{f['path']}")
+
+
+def _finish(exp: Any) -> None:
+    """Before the run ends: save the latest model of each class whose save was deferred."""
+    pending = list(_unsaved.items())
+    _unsaved.clear()
+    for name, (est, meta) in pending:
+        _save(exp, est, name, meta)
+
+
+def _warn(key: str, message: str) -> None:
+    if key in _warned:
+        return
+    _warned.add(key)
+    _ambient.runner_log(message, "warn")
+    print(f"mlwb: {message}", file=sys.stderr)
+
+
+_HOOKS = {"sklearn.base": _on_base, "sklearn.model_selection._validation": _on_validation}

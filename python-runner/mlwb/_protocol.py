@@ -1,0 +1,175 @@
+"""The JSON-RPC contract with the extension, mirrored from ``src/runner/protocol.ts`` (keep both in step).
+
+JSON-RPC 2.0 over a local pipe (Unix socket / Windows named pipe) with ``Content-Length`` framing.
+Bulk data (metric points, logs) never travels here: it goes through the run's journal, and the
+runner only rings ``run/journalFlushed`` so the extension ingests at once.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, TypedDict, Union
+
+from ._records import ExperimentRef, LogLevel
+
+PROTOCOL_VERSION = 1
+
+PIPE_ENV = "MLWB_RPC_PIPE"
+"""Environment variable carrying the pipe name to the runner; absent when run from a plain terminal."""
+
+# -- method names -------------------------------------------------------------------------------
+# Runner -> extension: requests.
+HANDSHAKE = "runner/handshake"
+# Runner -> extension: notifications.
+RUN_STARTED = "run/started"
+RUN_PROGRESS = "run/progress"
+RUN_JOURNAL_FLUSHED = "run/journalFlushed"
+RUN_LOG = "run/log"
+RUN_CLAIMED = "run/claimed"
+RUN_EVENT = "run/event"
+RUN_FINISHED = "run/finished"
+# Extension -> runner: requests.
+RUN_CANCEL = "run/cancel"
+SYSTEM_INFO = "system/info"
+
+RUNNER_REQUESTS = (HANDSHAKE,)
+RUNNER_NOTIFICATIONS = (RUN_STARTED, RUN_PROGRESS, RUN_JOURNAL_FLUSHED, RUN_LOG, RUN_CLAIMED, RUN_EVENT, RUN_FINISHED)
+EXTENSION_REQUESTS = (RUN_CANCEL, SYSTEM_INFO)
+
+# JSON-RPC 2.0 error codes.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+FinishedStatus = Literal["completed", "failed", "cancelled"]
+
+
+class PythonRef(TypedDict):
+    executable: str
+    version: str
+
+
+class HandshakeParams(TypedDict):
+    protocol: int
+    runner: str  # mlwb package version
+    python: PythonRef
+    pid: int
+    capabilities: List[str]  # e.g. "cancel", "systemInfo", "sklearn.autolog", "torch", "optuna", "psutil"
+
+
+class _HandshakeResultBase(TypedDict):
+    protocol: int
+    accepted: bool
+
+
+class HandshakeResult(_HandshakeResultBase, total=False):
+    reason: str  # why not accepted (the runner then carries on without the extension, journal only)
+
+
+class RunStartedParams(TypedDict):
+    runId: str
+    runDir: str
+    storeDir: str
+    script: str
+    argv: List[str]
+    pid: int
+
+
+class _ProgressBase(TypedDict):
+    runId: str
+    current: float
+
+
+class ProgressParams(_ProgressBase, total=False):
+    total: float
+    message: str
+
+
+class JournalFlushedParams(TypedDict):
+    runId: str
+    offset: int  # bytes of events.jsonl written so far
+
+
+class RunLogParams(TypedDict):
+    runId: str
+    level: LogLevel
+    message: str
+
+
+class RunClaimedParams(TypedDict):
+    """The script's run was claimed by an ``Experiment`` it started: it now belongs there."""
+
+    runId: str
+    experiment: ExperimentRef
+
+
+# Feature events (the ScriptEvent checklist). ``kind`` is one of:
+#   trial            {number, params, value: number | number[] | None, state: complete|pruned|fail, durationMs?}
+#   tuningComplete   {bestParams, bestValue: number | number[], totalTrials, durationMs?}
+#   explainProgress  {stage, current, total}
+#   explainResult    {data}
+#   explainComplete  {durationMs}
+#   dataProfile      {data}
+FEATURE_EVENT_KINDS = ("trial", "tuningComplete", "explainProgress", "explainResult", "explainComplete", "dataProfile")
+FeatureEvent = Dict[str, Any]
+
+
+class FeatureEventParams(TypedDict):
+    runId: str
+    event: FeatureEvent
+
+
+class _RunFinishedBase(TypedDict):
+    runId: str
+    status: FinishedStatus
+    exitCode: int
+    durationMs: float
+
+
+class RunFinishedParams(_RunFinishedBase, total=False):
+    error: str
+    traceback: str
+
+
+class CancelParams(TypedDict, total=False):
+    reason: str  # why, for the log; the runner interrupts the script (as Ctrl+C would) and answers at once
+
+
+class CancelResult(TypedDict):
+    accepted: bool
+
+
+class SystemPython(TypedDict):
+    executable: str
+    version: str
+    implementation: str
+
+
+class _CudaDeviceBase(TypedDict):
+    index: int
+    name: str
+
+
+class CudaDevice(_CudaDeviceBase, total=False):
+    memoryBytes: int
+
+
+class CudaInfo(TypedDict):
+    available: bool
+    devices: List[CudaDevice]
+
+
+class _SystemInfoBase(TypedDict):
+    python: SystemPython
+    platform: str
+    host: str
+    cpuCount: int
+    packages: Dict[str, str]
+
+
+class SystemInfo(_SystemInfoBase, total=False):
+    memoryBytes: int
+    cuda: CudaInfo  # from torch when importable: what the interpreter sees as CUDA
+
+
+JsonRpcId = Union[int, str, None]

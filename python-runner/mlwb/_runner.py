@@ -1,0 +1,431 @@
+"""``python -m mlwb run script.py [args]``: run an unmodified script as ``python script.py args`` would,
+tracked as a run, and (when VS Code started it) talking to the extension over JSON-RPC.
+
+Message sequence to the extension (when ``MLWB_RPC_PIPE`` is set and the handshake is accepted):
+``runner/handshake`` (request) -> ``run/started`` -> ``run/journalFlushed``* (interleaved with
+``run/claimed``, ``run/progress``, ``run/log``, ``run/event``) -> the final ``run/journalFlushed`` ->
+``run/finished`` (always the last message), then the pipe is closed.
+"""
+from __future__ import annotations
+
+import os
+import runpy
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import _ambient, _autolog
+from ._capture import TeeStream
+from ._encode import dumps
+from ._experiment import Experiment
+from ._lifecycle import close_open, describe
+from ._protocol import (HANDSHAKE, PIPE_ENV, PROTOCOL_VERSION, RUN_CANCEL, RUN_CLAIMED, RUN_EVENT, RUN_FINISHED,
+                        RUN_JOURNAL_FLUSHED, RUN_LOG, RUN_PROGRESS, RUN_STARTED, SYSTEM_INFO)
+from ._rpc import ReplyThen, RpcClient, RpcError, open_transport
+from ._secrets import mask_argv
+from ._store import resolve_store
+from ._sysinfo import capabilities, system_info
+
+CONNECT_TIMEOUT_S = 5.0
+FLUSH_NOTIFY_INTERVAL_S = 0.2
+PROGRESS_INTERVAL_S = 0.1
+EXIT_CANCELLED = 130
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _say(message: str) -> None:
+    """One line from the runner itself on the terminal's stderr."""
+    stream = sys.__stderr__ or sys.stderr
+    if stream is not None:
+        try:
+            stream.write(f"mlwb: {message}\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# -- the channel to the extension -----------------------------------------------------------------
+
+class Session:
+    """The runner's side of one run: forwards SDK events to the extension (when connected) and answers
+    its requests. Every method is cheap and never raises into the script."""
+
+    def __init__(self) -> None:
+        self.rpc: Optional[RpcClient] = None
+        self.run_id = ""
+        self.script_running = False
+        self.cancel_requested = False
+        self.cancel_reason: Optional[str] = None
+        self._lock = threading.Lock()
+        self._last_flush_sent = 0.0
+        self._sent_offset = -1
+        self._pending_offset: Optional[int] = None
+        self._timer: Optional[threading.Timer] = None
+        self._last_progress = 0.0
+        self._finished = False
+
+    # -- connecting ---------------------------------------------------------------------------
+
+    def connect(self, pipe: str, autolog: bool) -> None:
+        """Connect and shake hands within ~5 s; on any failure say so once and carry on without VS Code."""
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        try:
+            transport = open_transport(pipe, CONNECT_TIMEOUT_S)
+        except OSError as e:
+            _say(f"VS Code is not listening ({e.strerror or e}); tracking to the journal only")
+            return
+        rpc = RpcClient(transport, {RUN_CANCEL: self._on_cancel, SYSTEM_INFO: self._on_system_info},
+                        on_close=self._on_connection_lost)
+        params = {
+            "protocol": PROTOCOL_VERSION, "runner": version(),
+            "python": {"executable": sys.executable, "version": sys.version.split()[0]},
+            "pid": os.getpid(), "capabilities": capabilities(autolog),
+        }
+        try:
+            result = rpc.request(HANDSHAKE, params, timeout=max(0.1, deadline - time.monotonic()))
+        except (RpcError, TimeoutError, OSError) as e:
+            rpc.close(0.2)
+            _say(f"VS Code is not listening (handshake failed: {e}); tracking to the journal only")
+            return
+        if not isinstance(result, dict) or not result.get("accepted"):
+            reason = result.get("reason") if isinstance(result, dict) else None
+            rpc.close(0.2)
+            _say(f"VS Code is not listening (handshake refused{': ' + str(reason) if reason else ''}); "
+                 "tracking to the journal only")
+            return
+        self.rpc = rpc
+
+    def _on_connection_lost(self) -> None:
+        if not self._finished:
+            _say("lost the connection to VS Code; tracking to the journal only")
+
+    def notify(self, method: str, params: Dict[str, Any]) -> None:
+        rpc = self.rpc
+        if rpc is not None and not rpc.closed:
+            rpc.notify(method, params)
+
+    # -- extension -> runner ------------------------------------------------------------------
+
+    def _on_cancel(self, params: Any) -> Any:
+        reason = params.get("reason") if isinstance(params, dict) else None
+        with self._lock:
+            if self._finished:
+                return {"accepted": False}
+            self.cancel_requested = True
+            self.cancel_reason = str(reason) if reason else None
+        _say("cancelled from VS Code" + (f" ({reason})" if reason else ""))
+        # Answer first (the reply is queued before run/finished can be), then interrupt the script.
+        return ReplyThen({"accepted": True}, self._interrupt_script)
+
+    def _interrupt_script(self) -> None:
+        with self._lock:
+            if self.script_running:  # never interrupt the runner's own ending
+                interrupt_main()
+
+    def _on_system_info(self, params: Any) -> Dict[str, Any]:
+        return dict(system_info())
+
+    # -- SDK -> runner (the _ambient.Listener protocol) ---------------------------------------
+
+    def on_flush(self, offset: int, final: bool) -> None:
+        if self.rpc is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if final or now - self._last_flush_sent >= FLUSH_NOTIFY_INTERVAL_S:
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+                self._pending_offset = None
+                self._send_flushed(offset, now)
+            else:
+                self._pending_offset = offset
+                if self._timer is None:
+                    delay = FLUSH_NOTIFY_INTERVAL_S - (now - self._last_flush_sent)
+                    self._timer = threading.Timer(max(0.0, delay), self._flush_timer)
+                    self._timer.daemon = True
+                    self._timer.start()
+
+    def _flush_timer(self) -> None:
+        with self._lock:
+            self._timer = None
+            offset, self._pending_offset = self._pending_offset, None
+            if offset is not None:
+                self._send_flushed(offset, time.monotonic())
+
+    def _send_flushed(self, offset: int, now: float) -> None:  # with self._lock held
+        if offset <= self._sent_offset:
+            return
+        self._sent_offset = offset
+        self._last_flush_sent = now
+        self.notify(RUN_JOURNAL_FLUSHED, {"runId": self.run_id, "offset": offset})
+
+    def on_claimed(self, exp: Experiment, name: str) -> None:
+        self.notify(RUN_CLAIMED, {"runId": self.run_id, "experiment": dict(exp._ref)})
+
+    def on_progress(self, current: float, total: Optional[float], message: Optional[str]) -> None:
+        if self.rpc is None:
+            return
+        now = time.monotonic()
+        last = total is not None and current >= total
+        if not last and now - self._last_progress < PROGRESS_INTERVAL_S:
+            return
+        self._last_progress = now
+        params: Dict[str, Any] = {"runId": self.run_id, "current": current}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        self.notify(RUN_PROGRESS, params)
+
+    def on_event(self, event: Dict[str, Any]) -> None:
+        self.notify(RUN_EVENT, {"runId": self.run_id, "event": event})
+
+    def on_log(self, level: str, message: str) -> None:
+        self.notify(RUN_LOG, {"runId": self.run_id, "level": level, "message": message})
+
+    def finish(self, params: Dict[str, Any]) -> None:
+        with self._lock:
+            self._finished = True
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        rpc = self.rpc
+        if rpc is not None:
+            # A request, not a notification: vscode-jsonrpc drops messages still queued when the
+            # socket closes, so the pipe is closed only once the extension has taken this in.
+            try:
+                rpc.request(RUN_FINISHED, params, timeout=FINISHED_ACK_TIMEOUT)
+            except Exception:  # no answer, an error or a closed pipe: the journal has it all anyway
+                pass
+            rpc.close(drain_timeout=2.0)
+
+
+FINISHED_ACK_TIMEOUT = 2.0
+
+
+def interrupt_main() -> None:
+    """Interrupt the main thread as Ctrl+C would (a blocking sleep/wait returns at once on POSIX)."""
+    if hasattr(signal, "pthread_kill"):
+        try:
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            return
+        except (OSError, ValueError):
+            pass
+    if sys.platform == "win32":  # pragma: no cover
+        try:
+            signal.raise_signal(signal.SIGINT)  # also wakes a time.sleep in the main thread
+            return
+        except (OSError, ValueError):
+            pass
+    import _thread
+
+    _thread.interrupt_main()
+
+
+# -- running the script ---------------------------------------------------------------------------
+
+class Outcome:
+    def __init__(self, status: str, exit_code: int, exc: Optional[BaseException] = None,
+                 error: Optional[str] = None, tb: Optional[str] = None) -> None:
+        self.status = status
+        self.exit_code = exit_code
+        self.exc = exc
+        self.error = error
+        self.traceback = tb
+
+
+def _script_traceback(tb: Optional[TracebackType]) -> Optional[TracebackType]:
+    """Drop the runner's and runpy's frames: the traceback starts in the script, as with ``python script.py``."""
+    runpy_file = os.path.abspath(runpy.__file__)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        f = os.path.abspath(name)
+        if name.startswith("<frozen ") or f == runpy_file or os.path.dirname(f) == _PKG_DIR:
+            tb = tb.tb_next
+            continue
+        break
+    return tb
+
+
+def _report(exc: BaseException) -> str:
+    """Print the exception as Python would (through ``sys.excepthook``) and return its traceback text."""
+    tb = _script_traceback(exc.__traceback__)
+    exc.__traceback__ = tb
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    try:
+        sys.excepthook(type(exc), exc, tb)
+    except Exception:
+        sys.stderr.write(text)
+    return text
+
+
+def execute(script: str, session: Session) -> Outcome:
+    """``runpy.run_path(script, run_name="__main__")`` and what its end means for the run."""
+    try:
+        with session._lock:
+            if session.cancel_requested:
+                raise KeyboardInterrupt
+            session.script_running = True
+        try:
+            runpy.run_path(script, run_name="__main__")
+        finally:
+            with session._lock:
+                session.script_running = False
+    except SystemExit as e:
+        code = e.code
+        if code is None or code is False:
+            return Outcome("completed", 0, e)
+        if isinstance(code, int):
+            if code == 0:
+                return Outcome("completed", 0, e)
+            return Outcome("failed", code, e, error=f"SystemExit: {code}")
+        _print_stderr(str(code))
+        return Outcome("failed", 1, e, error=f"SystemExit: {code}")
+    except KeyboardInterrupt as e:
+        _report(e)
+        return Outcome("cancelled", EXIT_CANCELLED, e)
+    except BaseException as e:
+        text = _report(e)
+        return Outcome("failed", 1, e, error=describe(e), tb=text)
+    return Outcome("completed", 0)
+
+
+def _print_stderr(text: str) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def run(script: str, args: List[str], experiment: Optional[str] = None, run_name: Optional[str] = None,
+        autolog: bool = True) -> int:
+    """Run ``script`` tracked; returns the exit code ``python script.py args`` would have had."""
+    started = time.monotonic()
+    path = Path(script)
+    session = Session()
+    pipe = os.environ.get(PIPE_ENV)
+    if pipe:
+        session.connect(pipe, autolog)
+
+    # The script's view of the world, as `python script.py args` gives it.
+    sys.argv = [script, *args]
+    script_dir = str(path.absolute().parent)
+    if sys.path and sys.path[0] in ("", os.getcwd(), os.path.abspath(os.curdir)):
+        sys.path[0] = script_dir
+    else:
+        sys.path.insert(0, script_dir)
+    if session.rpc is not None and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # cancel must be able to interrupt
+
+    # The run, started up front; the first Experiment the script starts claims it.
+    store = resolve_store()
+    exp = Experiment(experiment or path.stem, run_name=run_name).start()
+    run_ = exp._run
+    assert run_ is not None
+    session.run_id = run_.id
+    rr = _ambient.offer(exp, store, session)
+    run_.journal.on_flush = session.on_flush
+    session.notify(RUN_STARTED, {
+        "runId": run_.id, "runDir": str(run_.dir), "storeDir": str(store), "script": str(path.absolute()),
+        "argv": mask_argv(sys.argv), "pid": os.getpid(),
+    })
+    session.on_log("info", f"run {run_.id} of experiment {exp._ref['id']!r}: {' '.join(mask_argv(sys.argv))}")
+    run_.journal.flush()
+
+    tees = _capture(run_.journal)
+    if autolog:
+        _autolog.install()
+
+    outcome = execute(script, session)
+
+    # The end: nothing below may be interrupted by a late Ctrl+C/cancel.
+    previous_sigint = _ignore_sigint()
+    try:
+        if autolog:
+            _autolog.uninstall()
+        for tee in tees:
+            tee.finish()
+        _restore(tees)
+        holder = _ambient.owner()  # the experiment holding the run if it is still open
+        if holder is not None:
+            fields: Dict[str, Any] = {"exit_code": outcome.exit_code}
+            if outcome.error:
+                fields["error"] = outcome.error
+            if outcome.traceback:
+                fields["traceback"] = outcome.traceback
+            holder._finish(outcome.status, **fields)  # type: ignore[arg-type]
+        _ambient.withdraw()
+        close_open(outcome.exc if outcome.status != "completed" else None)
+        finished: Dict[str, Any] = {
+            "runId": rr.run_id, "status": outcome.status, "exitCode": outcome.exit_code,
+            "durationMs": round((time.monotonic() - started) * 1000, 3),
+        }
+        if outcome.error:
+            finished["error"] = outcome.error
+        if outcome.traceback:
+            finished["traceback"] = outcome.traceback
+        session.finish(finished)
+    finally:
+        _restore_sigint(previous_sigint)
+    return outcome.exit_code
+
+
+def _capture(journal: Any) -> List[TeeStream]:
+    tees: List[TeeStream] = []
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None or isinstance(stream, TeeStream):
+            continue
+        tee = TeeStream(stream, name, journal.add_raw)
+        setattr(sys, name, tee)
+        tees.append(tee)
+    return tees
+
+
+def _restore(tees: List[TeeStream]) -> None:
+    for tee in tees:
+        name = tee._name
+        if getattr(sys, name) is tee:
+            setattr(sys, name, tee.wrapped)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _ignore_sigint() -> Any:
+    try:
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # not the main thread
+        return None
+
+
+def _restore_sigint(previous: Any) -> None:
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGINT, previous)
+        except (ValueError, OSError, TypeError):
+            pass
+
+
+def info() -> str:
+    return dumps(system_info(probe_cuda=True), indent=2)

@@ -1,0 +1,66 @@
+import * as path from 'node:path';
+
+/** Everything needed to start (and later rerun) a training script. */
+export interface LaunchSpec {
+  script: string;                 // absolute path
+  args: string[];
+  cwd: string;
+  python: string;
+  /** GPU indices for CUDA_VISIBLE_DEVICES; [] = CPU only (hide every GPU); undefined = leave as is. */
+  gpus?: number[];
+  /** Extra environment (from the .env file); never recorded. */
+  env: Record<string, string>;
+}
+
+/** The terminal's name says what runs, and on which GPUs. */
+export function terminalName(spec: LaunchSpec): string {
+  const device = spec.gpus === undefined ? '' : spec.gpus.length ? ` [GPU ${spec.gpus.join(',')}]` : ' [CPU]';
+  return `mlwb: ${path.basename(spec.script)}${device}`;
+}
+
+/**
+ * The runner's command line and environment. python-runner/ goes first on PYTHONPATH so the
+ * bundled `mlwb` is used without a pip install.
+ */
+export function runnerInvocation(spec: LaunchSpec, runnerDir: string, pipeName: string, storeDir: string, baseEnv: NodeJS.ProcessEnv = process.env) {
+  const env: Record<string, string> = {
+    ...spec.env,
+    PYTHONPATH: [runnerDir, spec.env.PYTHONPATH ?? baseEnv.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    MLWB_RPC_PIPE: pipeName,
+    MLWB_STORE: storeDir,
+    PYTHONUNBUFFERED: '1',
+  };
+  if (spec.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = spec.gpus.join(',');
+  return { command: spec.python, args: ['-m', 'mlwb', 'run', spec.script, ...spec.args], env };
+}
+
+/** Splits an argument string as a POSIX shell would for plain words and quotes (no expansion). */
+export function splitArgs(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: '"' | "'" | undefined;
+  let has = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      has = true;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      has = true;
+    } else if (/\s/.test(ch)) {
+      if (has || cur) out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += ch;
+    }
+  }
+  if (quote) throw new Error(`unclosed ${quote} in arguments`);
+  if (has || cur) out.push(cur);
+  return out;
+}

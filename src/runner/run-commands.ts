@@ -1,0 +1,160 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunSummary } from '../store';
+import type { WorkspaceStore } from '../platform/workspace-store';
+import { parseDotenv } from './dotenv';
+import { queryGpus } from './gpus';
+import { resolveInterpreter } from './interpreter';
+import { splitArgs, type LaunchSpec } from './launch-spec';
+import type { LaunchedRun, RunManager } from './run-manager';
+
+export interface RunFileOptions {
+  uri?: vscode.Uri;
+  /** Arguments (tests pass them; users get mlwb.runArgs or a prompt). */
+  args?: string[];
+  gpus?: number[];
+}
+
+/** The commands that start, rerun and cancel runs. Each returns what it launched, for callers and tests. */
+export class RunCommands {
+  private readonly lastArgs = new Map<string, string>();
+
+  constructor(
+    private readonly runs: RunManager,
+    private readonly store: WorkspaceStore,
+  ) {}
+
+  async runCurrentFile(opts: RunFileOptions = {}): Promise<LaunchedRun | undefined> {
+    const script = await this.scriptToRun(opts.uri);
+    if (!script) return undefined;
+    const configured = vscode.workspace.getConfiguration('mlwb', script).get<string>('runArgs', '');
+    return this.launch(script, opts.args ?? splitArgs(configured), opts.gpus);
+  }
+
+  async runWithArguments(uri?: vscode.Uri): Promise<LaunchedRun | undefined> {
+    const script = await this.scriptToRun(uri);
+    if (!script) return undefined;
+    const line = await vscode.window.showInputBox({
+      title: `Run ${path.basename(script.fsPath)} with arguments`,
+      value: this.lastArgs.get(script.fsPath) ?? vscode.workspace.getConfiguration('mlwb', script).get<string>('runArgs', ''),
+      prompt: 'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
+      validateInput: (v) => {
+        try {
+          splitArgs(v);
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    });
+    if (line === undefined) return undefined;
+    this.lastArgs.set(script.fsPath, line);
+    return this.launch(script, splitArgs(line));
+  }
+
+  async runOnGpu(uri?: vscode.Uri): Promise<LaunchedRun | undefined> {
+    const script = await this.scriptToRun(uri);
+    if (!script) return undefined;
+    const query = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Looking for GPUs…' }, () => queryGpus());
+    if (!query.ok) {
+      const pick = await vscode.window.showWarningMessage(`No GPU to run on: ${query.reason}.`, 'Run on CPU');
+      return pick ? this.launch(script, this.defaultArgs(script), []) : undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      query.gpus.map((g) => ({
+        label: `GPU ${g.index}: ${g.name}`,
+        description: `${g.memoryUsedMiB}/${g.memoryTotalMiB} MiB, ${g.utilizationPct}% busy${g.temperatureC !== undefined ? `, ${g.temperatureC} °C` : ''}`,
+        index: g.index,
+        picked: query.gpus.length === 1,
+      })),
+      { title: `Run ${path.basename(script.fsPath)} on GPUs`, canPickMany: true, placeHolder: 'CUDA_VISIBLE_DEVICES will list the GPUs you pick' },
+    );
+    if (!picked?.length) return undefined;
+    return this.launch(script, this.defaultArgs(script), picked.map((p) => p.index));
+  }
+
+  /** Same script, arguments and GPUs; a run from an earlier session is rerun from its run.json. */
+  async rerun(target: RunSummary | string): Promise<LaunchedRun | undefined> {
+    const runId = typeof target === 'string' ? target : target.id;
+    const live = this.runs.byRunId(runId);
+    if (live) return this.runs.launch({ ...live.spec, env: this.dotenv(vscode.Uri.file(live.spec.script)) });
+    const run = (await this.store.get()).getRun(runId);
+    if (!run?.script?.path) throw new Error(`run ${runId} has no script to rerun`);
+    if (run.argv.some((a) => a.includes('***'))) {
+      const go = await vscode.window.showWarningMessage(`Run ${run.name} had secret arguments, recorded as ***: they will be passed as ***.`, 'Rerun Anyway');
+      if (!go) return undefined;
+    }
+    const python = await resolveInterpreter(vscode.Uri.file(run.script.path));
+    if (!python) return undefined;
+    return this.runs.launch({ script: run.script.path, args: run.argv.slice(1), cwd: run.cwd ?? path.dirname(run.script.path), python: python.path, env: this.dotenv(vscode.Uri.file(run.script.path)) });
+  }
+
+  async cancel(target?: RunSummary | string): Promise<void> {
+    const runId = typeof target === 'string' ? target : target?.id;
+    const run = runId ? this.runs.byRunId(runId) : await this.pickActive('Cancel which run?');
+    if (!run) {
+      if (runId) void vscode.window.showWarningMessage('That run was not started from this window, so it cannot be cancelled here: stop it in its terminal (Ctrl+C).');
+      return;
+    }
+    await run.session.cancel();
+  }
+
+  async showRunning(): Promise<void> {
+    const run = await this.pickActive('Running runs');
+    if (!run) return;
+    const action = await vscode.window.showQuickPick(['Show Terminal', 'Cancel Run'], { title: path.basename(run.spec.script) });
+    if (action === 'Show Terminal') run.terminal.show();
+    else if (action === 'Cancel Run') await run.session.cancel();
+  }
+
+  private async pickActive(title: string): Promise<LaunchedRun | undefined> {
+    const active = this.runs.active;
+    if (active.length <= 1) return active[0];
+    const pick = await vscode.window.showQuickPick(
+      active.map((r) => ({ label: path.basename(r.spec.script), description: r.session.runId ?? 'starting', run: r })),
+      { title },
+    );
+    return pick?.run;
+  }
+
+  private async launch(script: vscode.Uri, args: string[], gpus?: number[]): Promise<LaunchedRun | undefined> {
+    const python = await resolveInterpreter(script);
+    if (!python) return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(script)?.uri.fsPath ?? path.dirname(script.fsPath);
+    const spec: LaunchSpec = { script: script.fsPath, args, cwd: folder, python: python.path, gpus, env: this.dotenv(script) };
+    return this.runs.launch(spec);
+  }
+
+  private defaultArgs(script: vscode.Uri): string[] {
+    return splitArgs(vscode.workspace.getConfiguration('mlwb', script).get<string>('runArgs', ''));
+  }
+
+  /** The .env file (setting mlwb.envFile), if there is one; its values go to the process only. */
+  private dotenv(script: vscode.Uri): Record<string, string> {
+    const folder = vscode.workspace.getWorkspaceFolder(script)?.uri.fsPath;
+    const setting = vscode.workspace.getConfiguration('mlwb', script).get<string>('envFile', '${workspaceFolder}/.env');
+    const file = setting.replace('${workspaceFolder}', folder ?? path.dirname(script.fsPath));
+    try {
+      return parseDotenv(fs.readFileSync(file, 'utf8'), process.env);
+    } catch {
+      return {};
+    }
+  }
+
+  /** The Python file to run: the given one or the active editor's, saved first. */
+  private async scriptToRun(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (!target || !target.fsPath.endsWith('.py')) {
+      void vscode.window.showWarningMessage('Open a Python training file to run it.');
+      return undefined;
+    }
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
+    if (doc?.isDirty) await doc.save();
+    if (target.scheme !== 'file') {
+      void vscode.window.showWarningMessage('Only files on disk can be run.');
+      return undefined;
+    }
+    return target;
+  }
+}

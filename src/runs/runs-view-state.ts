@@ -1,0 +1,87 @@
+import * as path from 'node:path';
+import type { ListRunsOptions, RunSortKey, RunStatus } from '../store';
+
+/** What the Runs view shows: its filter and sort, as commands receive them and as the title shows them. */
+
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'crashed'];
+
+export interface RunsFilter {
+  status?: RunStatus[];
+  tag?: string;
+  text?: string;
+  /** Absolute path of a training script. */
+  script?: string;
+}
+
+export interface RunsSort {
+  by: RunSortKey;
+  dir: 'asc' | 'desc';
+}
+
+export const DEFAULT_SORT: RunsSort = { by: 'created', dir: 'desc' };
+
+export function isFiltered(f: RunsFilter): boolean {
+  return Boolean(f.status?.length || f.tag || f.text || f.script);
+}
+
+export function listOptions(filter: RunsFilter, sort: RunsSort): ListRunsOptions {
+  return { ...filter, sort: { by: sort.by, dir: sort.dir } };
+}
+
+export function sortLabel(sort: RunsSort): string {
+  const arrow = sort.dir === 'asc' ? '↑' : '↓';
+  if (typeof sort.by === 'object') return `${sort.by.metric} (${sort.by.agg}) ${arrow}`;
+  if (sort.by === 'created') return sort.dir === 'desc' ? 'newest first' : 'oldest first';
+  return `${sort.by} ${arrow}`;
+}
+
+/** The view's description: the active filter, then the sort when it is not the default. */
+export function describeState(filter: RunsFilter, sort: RunsSort): string {
+  const parts: string[] = [];
+  if (filter.script) parts.push(`file ${path.basename(filter.script)}`);
+  if (filter.status?.length) parts.push(filter.status.join(', '));
+  if (filter.tag) parts.push(`#${filter.tag}`);
+  if (filter.text) parts.push(`"${filter.text}"`);
+  if (sortKey(sort) !== sortKey(DEFAULT_SORT)) parts.push(`by ${sortLabel(sort)}`);
+  return parts.join(' · ');
+}
+
+export function sortKey(sort: RunsSort): string {
+  return JSON.stringify(sort);
+}
+
+/** A filter given to a command (by a test, a link or another extension): checked like any input. */
+export function parseFilter(raw: unknown): RunsFilter {
+  if (!isObject(raw)) throw new Error('a runs filter is an object { status?, tag?, text?, script? }');
+  const f: RunsFilter = {};
+  if (raw.status !== undefined) {
+    if (!Array.isArray(raw.status) || !raw.status.every((s) => RUN_STATUSES.includes(s as RunStatus))) {
+      throw new Error(`filter.status must list statuses among ${RUN_STATUSES.join(', ')}`);
+    }
+    if (raw.status.length > 0) f.status = [...new Set(raw.status as RunStatus[])];
+  }
+  for (const key of ['tag', 'text', 'script'] as const) {
+    const v = raw[key];
+    if (v === undefined || v === '') continue;
+    if (typeof v !== 'string') throw new Error(`filter.${key} must be a string`);
+    f[key] = v;
+  }
+  if (f.script !== undefined && !path.isAbsolute(f.script)) throw new Error('filter.script must be an absolute path');
+  return f;
+}
+
+export function parseSort(raw: unknown): RunsSort {
+  if (!isObject(raw)) throw new Error('a runs sort is an object { by, dir? }');
+  const dir = raw.dir ?? 'desc';
+  if (dir !== 'asc' && dir !== 'desc') throw new Error('sort.dir must be "asc" or "desc"');
+  const by = raw.by;
+  if (by === 'created' || by === 'duration' || by === 'name') return { by, dir };
+  if (isObject(by) && typeof by.metric === 'string' && by.metric !== '' && (by.agg === 'last' || by.agg === 'min' || by.agg === 'max')) {
+    return { by: { metric: by.metric, agg: by.agg }, dir };
+  }
+  throw new Error('sort.by must be "created", "duration", "name" or { metric, agg: "last" | "min" | "max" }');
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

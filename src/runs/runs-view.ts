@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import { log } from '../platform/log';
+import type { WorkspaceStore } from '../platform/workspace-store';
+import { DESCRIPTION_METRIC_SETTING } from './description-metric';
+import type { RunListNode } from './run-nodes';
+import { RunsTree } from './runs-tree';
+import { describeState, isFiltered, parseFilter, parseSort, type RunsFilter, type RunsSort } from './runs-view-state';
+
+const STATE_KEY = 'mlwb.runsView';
+/** Context keys for `when` clauses in package.json. */
+export const FILTERED_CONTEXT = 'mlwb.runs.filtered';
+export const PYTHON_EDITOR_CONTEXT = 'mlwb.pythonEditorActive';
+
+/**
+ * The Runs view: its tree, its filter and sort (kept per workspace and shown as the view's
+ * description), and its live refresh (deferred while the view is hidden).
+ */
+export class RunsView implements vscode.Disposable {
+  readonly tree: RunsTree;
+  readonly view: vscode.TreeView<RunListNode>;
+  private stale = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(store: WorkspaceStore, private readonly memento: vscode.Memento) {
+    this.tree = new RunsTree(store);
+    const saved = memento.get<{ filter?: unknown; sort?: unknown }>(STATE_KEY);
+    try {
+      if (saved?.filter) this.tree.filter = parseFilter(saved.filter);
+      if (saved?.sort) this.tree.sort = parseSort(saved.sort);
+    } catch {
+      // A state saved by another version: start unfiltered.
+    }
+    this.view = vscode.window.createTreeView('mlwb.runs', { treeDataProvider: this.tree, canSelectMany: true });
+    this.subscriptions.push(
+      this.view,
+      this.tree,
+      this.tree.onDidQuery(() => this.showState()),
+      store.onDidChange(() => this.storeChanged()),
+      this.view.onDidChangeVisibility((e) => {
+        if (e.visible && this.stale) this.storeChanged();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`mlwb.${DESCRIPTION_METRIC_SETTING}`)) this.tree.reload();
+      }),
+      vscode.window.onDidChangeActiveTextEditor((e) => this.trackEditor(e)),
+    );
+    this.trackEditor(vscode.window.activeTextEditor);
+    this.showState();
+  }
+
+  get filter(): RunsFilter {
+    return this.tree.filter;
+  }
+
+  get sort(): RunsSort {
+    return this.tree.sort;
+  }
+
+  async setFilter(filter: RunsFilter): Promise<void> {
+    this.tree.filter = filter;
+    await this.changedState();
+  }
+
+  async setSort(sort: RunsSort): Promise<void> {
+    this.tree.sort = sort;
+    await this.changedState();
+  }
+
+  /** Runs the view currently shows (for tests and commands working on "what is listed"). */
+  async shownRuns(): Promise<RunListNode[]> {
+    return this.tree.getChildren();
+  }
+
+  private async changedState(): Promise<void> {
+    await this.memento.update(STATE_KEY, { filter: this.tree.filter, sort: this.tree.sort });
+    this.tree.reload();
+    this.showState();
+  }
+
+  private storeChanged(): void {
+    if (!this.view.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    this.tree.refresh().catch((err) => log().error(`runs view refresh failed: ${(err as Error).stack ?? err}`));
+  }
+
+  private showState(): void {
+    const filtered = isFiltered(this.tree.filter);
+    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, filtered);
+    this.view.description = describeState(this.tree.filter, this.tree.sort) || undefined;
+    this.view.message = filtered
+      ? this.tree.total === 0
+        ? 'No runs match the filter.'
+        : `${this.tree.total.toLocaleString('en-US')} matching run${this.tree.total === 1 ? '' : 's'}.`
+      : undefined;
+  }
+
+  private trackEditor(editor: vscode.TextEditor | undefined): void {
+    // The view title cannot see editor-scoped keys such as editorLangId once the sidebar has focus.
+    void vscode.commands.executeCommand('setContext', PYTHON_EDITOR_CONTEXT, editor?.document.languageId === 'python');
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+}

@@ -1,0 +1,115 @@
+import * as assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { LaunchedRun } from '../../src/runner/run-manager';
+import { api, waitFor, workspaceDir } from './helpers';
+
+const FIXTURES = join(__dirname, '../../../test/vscode/fixtures');
+
+/** Copies a fixture script into the workspace, opens it, and runs it with the real command. */
+async function runFixture(name: string, args?: string[]): Promise<LaunchedRun> {
+  const target = join(workspaceDir(), name);
+  copyFileSync(join(FIXTURES, name), target);
+  await vscode.window.showTextDocument(vscode.Uri.file(target));
+  const run = await vscode.commands.executeCommand<LaunchedRun | undefined>('mlwb.runCurrentFile', args ? { args } : undefined);
+  assert.ok(run, `${name} was launched`);
+  return run;
+}
+
+async function storeRun(runId: string) {
+  const store = await (await api()).store.get();
+  await (await api()).store.refresh();
+  return store.getRun(runId);
+}
+
+describe('run the current training file (real terminals, real Python, JSON-RPC)', () => {
+  it('runs an SDK script in a visible terminal: completed, with params, metrics, logs and progress', async () => {
+    const run = await runFixture('sdk_train.py');
+    assert.equal(run.terminal.name, 'mlwb: sdk_train.py');
+    const progress: number[] = [];
+    run.session.on('progress', (p) => progress.push(p.current));
+    const runId = await run.started;
+    const outcome = await run.finished;
+    assert.equal(outcome.status, 'completed');
+    assert.equal(outcome.exitCode, 0);
+    const detail = await storeRun(runId);
+    assert.equal(detail?.status, 'completed');
+    assert.equal(detail?.experiment, 'fixtures/sdk', 'the script’s Experiment claimed the runner’s run');
+    assert.deepEqual(detail?.params, { lr: 0.1, 'model.depth': 3 });
+    assert.deepEqual(detail?.metrics.map((m) => [m.key, m.count]).sort(), [['eval/acc', 5], ['train/loss', 5]]);
+    assert.ok(detail?.logs.some((l) => l.msg === 'done training'));
+    assert.ok(detail?.logs.some((l) => l.stream === 'stdout' && l.msg.includes('sdk script finished')), 'stdout is captured');
+    assert.ok(progress.length > 0 && progress.every((p, i) => i === 0 || p >= progress[i - 1]), `progress arrived: ${progress}`);
+  });
+
+  it('tracks an unmodified sklearn script: script, argv, interpreter, stdout and the autologged model', async () => {
+    const run = await runFixture('plain_sklearn.py', ['--seed', '1']);
+    const runId = await run.started;
+    assert.equal((await run.finished).status, 'completed');
+    const detail = await storeRun(runId);
+    assert.equal(detail?.script?.path, join(workspaceDir(), 'plain_sklearn.py'));
+    assert.deepEqual(detail?.argv.slice(1), ['--seed', '1']);
+    assert.equal(detail?.python?.executable, '/usr/bin/python3');
+    assert.ok(detail?.logs.some((l) => l.msg.startsWith('accuracy')), 'stdout line in the log');
+    assert.ok(detail?.files.some((f) => f.path.includes('LogisticRegression')), `autologged model file: ${detail?.files.map((f) => f.path)}`);
+  });
+
+  it('cancels a long script: it stops and the run is cancelled', async () => {
+    const run = await runFixture('long_loop.py');
+    const runId = await run.started;
+    await vscode.commands.executeCommand('mlwb.cancelRun', runId);
+    const outcome = await run.finished;
+    assert.equal(outcome.status, 'cancelled');
+    assert.equal((await storeRun(runId))?.status, 'cancelled');
+  });
+
+  it('marks a script that raises as failed, with its traceback', async () => {
+    const run = await runFixture('raises.py');
+    const runId = await run.started;
+    const outcome = await run.finished;
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.exitCode, 1);
+    const detail = await storeRun(runId);
+    assert.equal(detail?.status, 'failed');
+    assert.match(detail?.traceback ?? '', /ValueError: bad data in row 7/);
+    assert.match(detail?.traceback ?? '', /in load/);
+  });
+
+  it('shows a script killed with SIGKILL as crashed, keeping what it flushed', async () => {
+    const run = await runFixture('killed.py');
+    const runId = await run.started;
+    const outcome = await run.finished;
+    assert.equal(outcome.status, 'crashed', 'the channel closed without "finished"');
+    const detail = await waitFor(async () => {
+      const d = await storeRun(runId);
+      return d?.status === 'crashed' ? d : undefined;
+    }, 'the store to show the run crashed');
+    assert.equal(detail.metrics.find((m) => m.key === 'train/loss')?.count, 1);
+  });
+
+  it('runs several scripts at once', async () => {
+    const [a, b] = [await runFixture('long_loop.py'), await runFixture('sdk_train.py')];
+    await Promise.all([a.started, b.started]);
+    const manager = (await api()).runner;
+    assert.ok(manager.active.length >= 1);
+    assert.equal((await b.finished).status, 'completed');
+    await a.session.cancel();
+    assert.equal((await a.finished).status, 'cancelled');
+  });
+
+  it('refuses a bad interpreter path without starting anything', async () => {
+    const config = vscode.workspace.getConfiguration('mlwb');
+    await config.update('pythonPath', '/nonexistent/bin/python3', vscode.ConfigurationTarget.Workspace);
+    try {
+      const terminals = vscode.window.terminals.length;
+      copyFileSync(join(FIXTURES, 'raises.py'), join(workspaceDir(), 'raises.py'));
+      await vscode.window.showTextDocument(vscode.Uri.file(join(workspaceDir(), 'raises.py')));
+      const run = await vscode.commands.executeCommand('mlwb.runCurrentFile');
+      assert.equal(run, undefined);
+      assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened');
+    } finally {
+      await config.update('pythonPath', '/usr/bin/python3', vscode.ConfigurationTarget.Workspace);
+    }
+  });
+});
