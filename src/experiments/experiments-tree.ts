@@ -70,7 +70,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   /** Archived shown or not, or the description metric changed: re-render everything. */
   reload(): void {
-    this.metric.invalidate();
+    this.metric.invalidate(true);
     this.roots.reset();
     for (const list of this.runLists.values()) list.reset();
     this.changed.fire(undefined);

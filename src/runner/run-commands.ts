@@ -103,9 +103,15 @@ export class RunCommands {
   async showRunning(): Promise<void> {
     const run = await this.pickActive('Running runs');
     if (!run) return;
-    const action = await vscode.window.showQuickPick(['Show Terminal', 'Cancel Run'], { title: path.basename(run.spec.script) });
+    const action = await vscode.window.showQuickPick(['Show Terminal', 'Show System Info', 'Cancel Run'], { title: path.basename(run.spec.script) });
     if (action === 'Show Terminal') run.terminal.show();
     else if (action === 'Cancel Run') await run.session.cancel();
+    else if (action === 'Show System Info') {
+      // What the run's own interpreter sees (CUDA devices through torch, packages), asked of the runner.
+      const info = await run.session.systemInfo();
+      const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(info, null, 2) });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }
   }
 
   private async pickActive(title: string): Promise<LaunchedRun | undefined> {

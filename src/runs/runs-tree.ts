@@ -16,6 +16,8 @@ export class RunsTree implements vscode.TreeDataProvider<RunListNode> {
   /** Runs matching the filter at the last query. */
   total = 0;
   private pages = 1;
+  /** Nodes a refresh just queried, for the getChildren() that its event causes (one query, not two). */
+  private prefetched: { nodes: RunListNode[]; at: number } | undefined;
   private readonly nodes = new StableNodes<RunListNode>();
   private readonly metric = new DescriptionMetric();
   private readonly changed = new vscode.EventEmitter<RunListNode | RunListNode[] | undefined>();
@@ -28,6 +30,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunListNode> {
 
   async getChildren(parent?: RunListNode): Promise<RunListNode[]> {
     if (parent || !this.store.directory) return [];
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    if (prefetched && Date.now() - prefetched.at < 1000) return prefetched.nodes;
     return this.query(await this.store.get()).nodes;
   }
 
@@ -44,20 +49,24 @@ export class RunsTree implements vscode.TreeDataProvider<RunListNode> {
     if (!this.store.directory) return;
     this.metric.invalidate();
     const result = this.query(await this.store.get());
-    if (!result.sameKeys) this.changed.fire(undefined);
-    else if (result.changed.length > 0) this.changed.fire(result.changed);
+    if (!result.sameKeys) {
+      this.prefetched = { nodes: result.nodes, at: Date.now() };
+      this.changed.fire(undefined);
+    } else if (result.changed.length > 0) this.changed.fire(result.changed);
   }
 
   /** The filter, sort or description metric changed: back to the first page. */
   reload(): void {
     this.pages = 1;
-    this.metric.invalidate();
+    this.prefetched = undefined;
+    this.metric.invalidate(true);
     this.nodes.reset();
     this.changed.fire(undefined);
   }
 
   loadMore(): void {
     this.pages++;
+    this.prefetched = undefined;
     this.nodes.reset();
     this.changed.fire(undefined);
   }

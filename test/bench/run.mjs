@@ -2,7 +2,8 @@
 // run, and writes bench-results.json. Figures come from modules under out/test/bench/ (compiled
 // TypeScript), from Python benches, and from a real extension host.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -17,7 +18,8 @@ async function activation() {
   const session = await openWorkbench({
     workspace: scratchWorkspace(),
     testsPath: join(repoRoot, 'out/test/bench/activation-entry.js'),
-    installed: [join(repoRoot, 'test/bench/empty-extension')],
+    // Two empty extensions: the first only warms the host up, the second is the baseline.
+    installed: emptyExtensions(['mlwb-bench-warmup', 'mlwb-bench-empty']),
   });
   try {
     const result = await new Promise(async (resolve, reject) => {
@@ -40,14 +42,29 @@ async function activation() {
   }
 }
 
+function emptyExtensions(names) {
+  return names.map((name) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlwb-bench-ext-'));
+    cpSync(join(repoRoot, 'test/bench/empty-extension'), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, name }));
+    return dir;
+  });
+}
+
 async function bundleSizes() {
   const gz = (file) => gzipSync(readFileSync(file)).length;
-  // Baseline: the same libraries taken whole (chart.js/auto + every toolkit component), minified.
+  // Baseline: the same libraries taken whole (chart.js/auto, every toolkit component, Svelte's whole
+  // client runtime), minified: what tree-shaking saves.
   const whole = await esbuild.build({
-    stdin: { contents: "import 'chart.js/auto'; import '@vscode/webview-ui-toolkit';", resolveDir: repoRoot },
+    stdin: {
+      contents: "import 'chart.js/auto'; import * as toolkit from '@vscode/webview-ui-toolkit'; import * as svelte from 'svelte'; import * as rt from 'svelte/internal/client'; globalThis.keep = [toolkit, svelte, rt];",
+      resolveDir: repoRoot,
+    },
+    conditions: ['svelte', 'browser'],
     bundle: true, minify: true, write: false, platform: 'browser', format: 'iife', logLevel: 'silent',
   });
-  add('overview webview bundle (gzip)', gz(join(repoRoot, 'dist/webview/overview.js')), 'bytes', gzipSync(whole.outputFiles[0].contents).length, 'chart.js/auto + whole toolkit, minified, gzip');
+  add('overview webview bundle (gzip)', gz(join(repoRoot, 'dist/webview/overview.js')), 'bytes', gzipSync(whole.outputFiles[0].contents).length, 'chart.js/auto + whole toolkit + whole Svelte runtime, minified, gzip');
   const unminified = await esbuild.build({
     entryPoints: [join(repoRoot, 'src/extension.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['vscode'], write: false, logLevel: 'silent',
   });
@@ -76,10 +93,10 @@ function pythonBenches() {
   }
 }
 
-await bundleSizes();
-await moduleBenches();
-pythonBenches();
-await activation();
+// `node test/bench/run.mjs [bundles] [modules] [python] [activation]` runs some groups only.
+const groups = { bundles: bundleSizes, modules: moduleBenches, python: pythonBenches, activation };
+const wanted = process.argv.slice(2);
+for (const [name, run] of Object.entries(groups)) if (!wanted.length || wanted.includes(name)) await run();
 
 const fmt = (n) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
 const rows = figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baselineName, `${f.ratio.toFixed(2)}×`]);

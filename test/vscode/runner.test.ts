@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { LaunchedRun } from '../../src/runner/run-manager';
@@ -8,11 +8,11 @@ import { api, waitFor, workspaceDir } from './helpers';
 const FIXTURES = join(__dirname, '../../../test/vscode/fixtures');
 
 /** Copies a fixture script into the workspace, opens it, and runs it with the real command. */
-async function runFixture(name: string, args?: string[]): Promise<LaunchedRun> {
+async function runFixture(name: string, args?: string[], gpus?: number[]): Promise<LaunchedRun> {
   const target = join(workspaceDir(), name);
   copyFileSync(join(FIXTURES, name), target);
   await vscode.window.showTextDocument(vscode.Uri.file(target));
-  const run = await vscode.commands.executeCommand<LaunchedRun | undefined>('mlwb.runCurrentFile', args ? { args } : undefined);
+  const run = await vscode.commands.executeCommand<LaunchedRun | undefined>('mlwb.runCurrentFile', args || gpus ? { args, gpus } : undefined);
   assert.ok(run, `${name} was launched`);
   return run;
 }
@@ -58,6 +58,11 @@ describe('run the current training file (real terminals, real Python, JSON-RPC)'
   it('cancels a long script: it stops and the run is cancelled', async () => {
     const run = await runFixture('long_loop.py');
     const runId = await run.started;
+    // While it runs, the runner answers the extension's requests.
+    const info = await run.session.systemInfo();
+    assert.equal(info.python.executable, '/usr/bin/python3');
+    assert.ok(info.cpuCount >= 1);
+    assert.match(info.packages['scikit-learn'] ?? info.packages.sklearn ?? '', /^\d/);
     await vscode.commands.executeCommand('mlwb.cancelRun', runId);
     const outcome = await run.finished;
     assert.equal(outcome.status, 'cancelled');
@@ -96,6 +101,36 @@ describe('run the current training file (real terminals, real Python, JSON-RPC)'
     assert.equal((await b.finished).status, 'completed');
     await a.session.cancel();
     assert.equal((await a.finished).status, 'cancelled');
+  });
+
+  it('pins a run to chosen GPUs (CUDA_VISIBLE_DEVICES, terminal name) and passes .env values to the process only', async () => {
+    writeFileSync(join(workspaceDir(), '.env'), 'FROM_DOTENV=hello-env\n');
+    try {
+      const run = await runFixture('env_probe.py', ['--epochs', '3'], [1, 3]);
+      assert.equal(run.terminal.name, 'mlwb: env_probe.py [GPU 1,3]');
+      const runId = await run.started;
+      assert.equal((await run.finished).status, 'completed');
+      const lines = (await storeRun(runId))?.logs.map((l) => l.msg) ?? [];
+      assert.ok(lines.includes('CUDA_VISIBLE_DEVICES=1,3'), lines.join('\n'));
+      assert.ok(lines.includes('FROM_DOTENV=hello-env'));
+      assert.ok(lines.includes('ARGS=--epochs 3'));
+      const manifest = readFileSync(join(workspaceDir(), '.mlwb', 'runs', runId, 'run.json'), 'utf8');
+      assert.ok(!manifest.includes('hello-env'), 'environment values are never recorded');
+    } finally {
+      rmSync(join(workspaceDir(), '.env'));
+    }
+  });
+
+  it('reruns a finished run: same script and arguments, a new run', async () => {
+    const first = await runFixture('env_probe.py', ['--seed', '42']);
+    const firstId = await first.started;
+    await first.finished;
+    await (await api()).store.refresh();
+    const again = await vscode.commands.executeCommand<LaunchedRun>('mlwb.rerun', firstId);
+    const againId = await again.started;
+    assert.notEqual(againId, firstId);
+    assert.equal((await again.finished).status, 'completed');
+    assert.deepEqual((await storeRun(againId))?.argv.slice(1), ['--seed', '42']);
   });
 
   it('refuses a bad interpreter path without starting anything', async () => {

@@ -72,3 +72,73 @@ describe('run session against the real Python runner', function () {
     assert.notEqual(await run.exited, 0);
   });
 });
+
+/** A hand-driven runner on a raw socket: sends exactly the bytes a test wants. */
+async function rawRunner() {
+  const net = await import('node:net');
+  const channel = await openRunnerChannel(10_000);
+  const warnings: string[] = [];
+  const session = new RunSession(channel, { cancelGraceMs: 1000, killGraceMs: 1000 }, (m) => warnings.push(m));
+  const socket = net.createConnection(channel.pipeName);
+  await new Promise((r) => socket.once('connect', r));
+  let inbox = '';
+  socket.on('data', (d) => (inbox += d.toString()));
+  const send = (msg: unknown) => {
+    const body = typeof msg === 'string' ? msg : JSON.stringify(msg);
+    socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  };
+  const replies = () => inbox.split(/Content-Length: \d+\r\n\r\n/).filter(Boolean).map((b) => JSON.parse(b));
+  return { session, send, socket, warnings, replies };
+}
+
+describe('run session: bad input from a runner', function () {
+  this.timeout(20_000);
+
+  it('answers bad requests with JSON-RPC errors, logs bad notifications, and the run goes on', async () => {
+    const r = await rawRunner();
+    const finished = new Promise<RunOutcome>((resolve) => r.session.once('finished', resolve));
+    r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 1, runner: 't', python: { executable: 'p', version: '3' }, pid: process.pid, capabilities: [] } });
+    r.send({ jsonrpc: '2.0', id: 2, method: 'runner/handshake', params: 'not an object' });
+    r.send({ jsonrpc: '2.0', id: 3, method: 'no/such/method', params: {} });
+    r.send({ jsonrpc: '2.0', method: 'run/started', params: { runId: 42 } });
+    r.send({ jsonrpc: '2.0', method: 'run/progress', params: null });
+    r.send({ jsonrpc: '2.0', method: 'made/up', params: {} });
+    r.send({ jsonrpc: '2.0', method: 'run/started', params: { runId: 'r-ok', runDir: '/d', storeDir: '/s', script: 's.py', argv: [], pid: process.pid } });
+    r.send({ jsonrpc: '2.0', id: 4, method: 'run/finished', params: { status: 'completed' } });
+    r.send({ jsonrpc: '2.0', id: 5, method: 'run/finished', params: { runId: 'r-ok', status: 'completed', exitCode: 0, durationMs: 5 } });
+    const outcome = await finished;
+    assert.equal(outcome.status, 'completed');
+    assert.equal(r.session.runId, 'r-ok', 'the malformed run/started was ignored, the good one taken');
+    await new Promise((res) => setTimeout(res, 200));
+    const byId = new Map(r.replies().map((m) => [m.id, m]));
+    assert.equal(byId.get(1)?.result?.accepted, true);
+    assert.equal(byId.get(2)?.error?.code, -32602);
+    assert.equal(byId.get(3)?.error?.code, -32601);
+    assert.equal(byId.get(4)?.error?.code, -32602);
+    assert.ok('result' in (byId.get(5) ?? {}), 'run/finished is answered, so the runner may close');
+    assert.ok(r.warnings.some((w) => w.includes('malformed run/started')));
+    assert.ok(r.warnings.some((w) => w.includes('malformed run/progress')));
+    assert.ok(r.warnings.some((w) => w.includes('unknown notification made/up')));
+    r.socket.destroy();
+    r.session.dispose();
+  });
+
+  it('refuses a runner of another protocol version, saying why', async () => {
+    const r = await rawRunner();
+    r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 99, runner: 't', python: { executable: 'p', version: '3' }, pid: 1, capabilities: [] } });
+    await new Promise((res) => setTimeout(res, 200));
+    const reply = r.replies().find((m) => m.id === 1);
+    assert.equal(reply?.result?.accepted, false);
+    assert.match(reply?.result?.reason ?? '', /protocol 99/);
+    r.socket.destroy();
+    r.session.dispose();
+  });
+
+  it('a runner that never connects ends the session as crashed, with the reason', async () => {
+    const channel = await openRunnerChannel(300);
+    const session = new RunSession(channel, { cancelGraceMs: 1000, killGraceMs: 1000 }, () => undefined);
+    const outcome = await new Promise<RunOutcome>((resolve) => session.once('finished', resolve));
+    assert.equal(outcome.status, 'crashed');
+    assert.match(outcome.error ?? '', /did not connect/);
+  });
+});

@@ -1,0 +1,95 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseDotenv } from '../../../src/runner/dotenv';
+import { parseNvidiaSmi, queryGpus } from '../../../src/runner/gpus';
+import { runnerInvocation, splitArgs, terminalName } from '../../../src/runner/launch-spec';
+import { installCommand, probePython } from '../../../src/runner/python-probe';
+
+// No GPU on these machines: nvidia-smi output is a recorded sample (a stand-in, as its name says).
+const FIXTURES = path.join(__dirname, '../../../../test/unit/runner/fixtures');
+
+describe('GPU discovery (nvidia-smi)', () => {
+  it('parses the CSV query output, [N/A] fields included', () => {
+    const gpus = parseNvidiaSmi(fs.readFileSync(path.join(FIXTURES, 'nvidia-smi-recorded-standin.csv'), 'utf8'));
+    assert.equal(gpus.length, 3);
+    assert.deepEqual(gpus[1], { index: 1, name: 'NVIDIA A100-SXM4-40GB', memoryTotalMiB: 40960, memoryUsedMiB: 39000, utilizationPct: 99, temperatureC: 71 });
+    assert.deepEqual(gpus[2], { index: 2, name: 'Tesla T4', memoryTotalMiB: 15360, memoryUsedMiB: 0, utilizationPct: 0, temperatureC: undefined });
+  });
+
+  it('says why there is no GPU when nvidia-smi is missing', async () => {
+    const r = await queryGpus('/nonexistent/nvidia-smi');
+    assert.equal(r.ok, false);
+    assert.match(!r.ok ? r.reason : '', /not found/);
+  });
+
+  it('reads a stand-in nvidia-smi executable end to end', async () => {
+    const standin = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlwb-smi-')), 'nvidia-smi-standin');
+    fs.writeFileSync(standin, `#!/bin/sh\ncat '${path.join(FIXTURES, 'nvidia-smi-recorded-standin.csv')}'\n`, { mode: 0o755 });
+    const r = await queryGpus(standin);
+    assert.ok(r.ok && r.gpus.map((g) => g.index).join() === '0,1,2');
+  });
+});
+
+describe('.env files', () => {
+  it('reads the usual forms, quotes and ${VAR} expansion', () => {
+    const env = parseDotenv(
+      ['# comment', 'A=1', 'export B = two words ', "C='${A} literal'", 'D="line\\nnext \\"q\\" ${A}"', 'E=${HOME_X}/x # trailing', 'not a line', 'F='].join('\n'),
+      { HOME_X: '/home/u' },
+    );
+    assert.deepEqual(env, { A: '1', B: 'two words', C: '${A} literal', D: 'line\nnext "q" 1', E: '/home/u/x', F: '' });
+  });
+});
+
+describe('launch specs', () => {
+  const spec = { script: '/w/train.py', args: ['--lr', '0.1'], cwd: '/w', python: '/usr/bin/python3', env: { PYTHONPATH: '/extra', SECRET_TOKEN: 'x' } };
+
+  it('names the terminal after the script and the GPUs', () => {
+    assert.equal(terminalName(spec), 'mlwb: train.py');
+    assert.equal(terminalName({ ...spec, gpus: [0, 2] }), 'mlwb: train.py [GPU 0,2]');
+    assert.equal(terminalName({ ...spec, gpus: [] }), 'mlwb: train.py [CPU]');
+  });
+
+  it('runs python -m mlwb run with the runner first on PYTHONPATH, the pipe, the store and the GPUs', () => {
+    const inv = runnerInvocation({ ...spec, gpus: [1] }, '/ext/python-runner', '/tmp/p.sock', '/w/.mlwb', {});
+    assert.equal(inv.command, '/usr/bin/python3');
+    assert.deepEqual(inv.args, ['-m', 'mlwb', 'run', '/w/train.py', '--lr', '0.1']);
+    assert.equal(inv.env.PYTHONPATH, ['/ext/python-runner', '/extra'].join(path.delimiter));
+    assert.equal(inv.env.MLWB_RPC_PIPE, '/tmp/p.sock');
+    assert.equal(inv.env.MLWB_STORE, '/w/.mlwb');
+    assert.equal(inv.env.CUDA_VISIBLE_DEVICES, '1');
+    assert.equal(runnerInvocation({ ...spec, gpus: [] }, '/r', '/p', '/s', {}).env.CUDA_VISIBLE_DEVICES, '', 'CPU only hides every GPU');
+    assert.equal('CUDA_VISIBLE_DEVICES' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false);
+  });
+
+  it('splits argument lines like a shell (quotes, escapes) and rejects an unclosed quote', () => {
+    assert.deepEqual(splitArgs(` --name "my run" --tag 'a b' x\\ y "" `), ['--name', 'my run', '--tag', 'a b', 'x y', '']);
+    assert.deepEqual(splitArgs(''), []);
+    assert.throws(() => splitArgs('--name "oops'), /unclosed/);
+  });
+});
+
+describe('interpreter probe (real interpreters)', function () {
+  this.timeout(30_000);
+
+  it("reports Debian's Python with its ML packages", async () => {
+    const r = await probePython('/usr/bin/python3');
+    assert.ok(r.ok, !r.ok ? r.reason : '');
+    assert.equal(r.info.executable, '/usr/bin/python3');
+    assert.match(r.info.packages.sklearn ?? '', /^\d+\./);
+  });
+
+  it('gives the exact install command for missing optional packages', () => {
+    const cmd = installCommand({ executable: '/opt/py/bin/python', version: '3.11.0', packages: { sklearn: '1.2', torch: null, optuna: null } });
+    assert.equal(cmd, '"/opt/py/bin/python" -m pip install torch optuna');
+    assert.equal(installCommand({ executable: 'p', version: '3.11.0', packages: { sklearn: '1' } }), undefined);
+  });
+
+  it('explains a missing or broken interpreter', async () => {
+    const missing = await probePython('/nonexistent/python3');
+    assert.ok(!missing.ok && /was not found/.test(missing.reason));
+    const notPython = await probePython('/bin/false');
+    assert.ok(!notPython.ok && /failed|did not answer/.test(notPython.reason));
+  });
+});
