@@ -6,9 +6,12 @@ import { DisposableOwner } from './platform/disposables';
 import { log, showError } from './platform/log';
 import { WorkspaceStore } from './platform/workspace-store';
 import { registerRunCommands } from './runs/run-commands';
+import { registerRunPanels, type RunPanels } from './runs/panel-commands';
 import { registerRunsViewCommands } from './runs/runs-view-commands';
 import { RunsView } from './runs/runs-view';
-import { runMarkdown } from './runs/run-markdown';
+import { ModelsView } from './registry/models-view';
+import { registerRegistryCommands } from './registry/registry-commands';
+import { VersionPanels, VERSION_VIEW_TYPE } from './registry/version-panel/version-panel';
 import { RunCommands } from './runner/run-commands';
 import { RunManager } from './runner/run-manager';
 import { RunStatusBar } from './runner/run-status-bar';
@@ -78,18 +81,17 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   });
   command('mlwb.cancelRun', (arg) => runCommands.cancel(runTarget(arg)));
   command('mlwb.showRunning', () => runCommands.showRunning());
-  command('mlwb.openRun', async (arg) => {
-    const s = await store.get();
-    const target = runTarget(arg);
-    const runId = typeof target === 'string' ? target : target?.id ?? (await pickRun(s.listRuns({ limit: 50 }).runs));
-    const run = runId ? s.getRun(runId) : undefined;
-    if (!run) return;
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: runMarkdown(run) });
-    await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
-  });
+  const runPanels = registerRunPanels(context.extensionUri, store, selectedRuns);
+  for (const d of runPanels.disposables) owner.track(d);
+
+  const models = owner.track(new ModelsView(store));
+  const versions = owner.track(new VersionPanels(context.extensionUri, store));
+  for (const d of registerRegistryCommands(store, models, versions)) owner.track(d);
+  owner.track(vscode.window.registerWebviewPanelSerializer(VERSION_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => versions.revive(panel, state) }));
+  owner.track(store.onDidChange((changed) => void versions.update(changed)));
 
   log().info(`activated in ${Date.now() - started} ms`);
-  return { store, views: { experiments, runs }, runner };
+  return { store, views: { experiments, runs, models }, versions, runner, panels: runPanels.panels };
 }
 
 function isRunSummary(x: unknown): x is RunSummary {
@@ -101,16 +103,15 @@ function isRunNode(x: unknown): x is { run: RunSummary } {
   return typeof x === 'object' && x !== null && isRunSummary((x as { run?: unknown }).run);
 }
 
-async function pickRun(runs: RunSummary[]): Promise<string | undefined> {
-  const pick = await vscode.window.showQuickPick(runs.map((r) => ({ label: r.name, description: `${r.status} · ${r.experimentName}`, id: r.id })), { title: 'Open which run?' });
-  return pick?.id;
-}
-
 /** What tests (and other extensions) can reach: the workspace's store and the sidebar views. */
 export interface WorkbenchApi {
   store: WorkspaceStore;
-  views: { experiments: ExperimentsView; runs: RunsView };
+  views: { experiments: ExperimentsView; runs: RunsView; models: ModelsView };
+  /** The open model version panels. */
+  versions: VersionPanels;
   runner: RunManager;
+  /** The open run dashboards and comparisons. */
+  panels: RunPanels;
 }
 
 export function deactivate(): void {}

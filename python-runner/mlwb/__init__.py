@@ -15,6 +15,8 @@ Quick scripts and notebooks can use the auto-started ``dxp`` instead:
     >>> dxp.metrics("train").log(loss=0.5)
 
 Any script can be run tracked, unmodified: ``python -m mlwb run train.py [args]`` (see ``__main__``).
+Hyperparameter tuning, streamed live to VS Code: ``from mlwb import tune; tune.run(objective, n_trials=30)``
+(see ``mlwb.tune``), or ``python -m mlwb tune --spec tune.json``.
 ``mlwb.progress(current, total)`` reports progress to VS Code when run that way (a no-op otherwise).
 """
 from ._ambient import progress
@@ -28,6 +30,7 @@ from ._metrics import MetricBuilder, Metrics, SummaryBuffer
 from ._params import Params
 from ._records import JOURNAL_VERSION
 from ._store import ENV_STORE, resolve_store
+from . import tune
 
 __version__ = "0.1.0"
 
@@ -48,4 +51,5 @@ __all__ = [
     "dxp",
     "progress",
     "resolve_store",
+    "tune",
 ]

@@ -1,6 +1,10 @@
 """``python -m mlwb``: the runner.
 
     python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] script.py [args...]
+    python -m mlwb serve --model PATH [--host H] [--port N] [--token T] ...   # see _serve.py
+    python -m mlwb predict --model PATH --input CSV [--output CSV] ...       # see _predict.py
+    python -m mlwb tune --spec tune.json [--script train.py] ...               # see _tune_cli.py
+    python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] ...
     python -m mlwb info        # system info as JSON
     python -m mlwb --version
 """
@@ -12,6 +16,12 @@ from typing import List, Optional
 
 USAGE = """\
 usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] script.py [args...]
+       python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
+                            [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
+       python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
+       python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
+                           [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
+       python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
        python -m mlwb info
        python -m mlwb --version
 
@@ -21,6 +31,10 @@ scikit-learn fits (autolog). Options (before the script):
   --experiment NAME   experiment of the run (default: the script's file name without .py)
   --name RUN_NAME     display name of the run
   --no-autolog        do not log scikit-learn fits
+
+`explain` explains a model file on a CSV (SHAP, permutation importance, PDP/ICE) into DIR/explain.json;
+`python -m mlwb explain --help` lists its options. A pickle/joblib model file is code: explain only
+files you trust.
 """
 
 
@@ -87,6 +101,25 @@ def main(argv: Optional[List[str]] = None) -> int:
 
             print(info())
             return 0
+        if cmd == "serve":
+            from ._serve import main as serve_main
+
+            return serve_main(args[1:])
+        if cmd == "predict":
+            from ._predict import main as predict_main
+
+            return predict_main(args[1:])
+        if cmd == "tune":
+            from ._tune_cli import main as tune_main
+
+            return tune_main(args[1:])
+        if cmd == "explain":
+            try:
+                from .explain._cli import main as explain_main
+            except ImportError as e:  # numpy / scikit-learn missing in this interpreter
+                sys.stderr.write(f"mlwb explain: error: {e}\n")
+                return 2
+            return explain_main(args[1:])
         if cmd != "run":
             raise UsageError(f"unknown command {cmd!r}")
         opts = _parse_run(args[1:])

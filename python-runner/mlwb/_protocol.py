@@ -104,8 +104,10 @@ class RunClaimedParams(TypedDict):
 
 
 # Feature events (the ScriptEvent checklist). ``kind`` is one of:
-#   trial            {number, params, value: number | number[] | None, state: complete|pruned|fail, durationMs?}
-#   tuningComplete   {bestParams, bestValue: number | number[], totalTrials, durationMs?}
+#   trial            {number, params, value: number | number[] | None, state: complete|pruned|fail, durationMs?,
+#                     session?, studyName?, intermediate?: {step: value}}        (sent by _tune_session.py)
+#   tuningComplete   {bestParams, bestValue: number | number[], totalTrials, durationMs?,
+#                     session?, studyName?, status?: completed|stopped|failed, bestTrials?: [number]}
 #   explainProgress  {stage, current, total}
 #   explainResult    {data}
 #   explainComplete  {durationMs}

@@ -6,7 +6,7 @@ Non-finite floats travel as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, List, Literal, TypedDict, Union
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 JOURNAL_VERSION = 1
 
@@ -121,7 +121,67 @@ class ClaimedRecord(_ClaimedBase, total=False):
     name: str
 
 
-RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, ClaimedRecord]
+# -- hyperparameter tuning (mlwb.tune, `python -m mlwb tune`, optuna autocapture) ---------------------
+# A session lives in a run's journal; its trials follow as they finish (the last record of a number wins).
+
+TuningDirection = Literal["minimize", "maximize"]
+TuningTrialState = Literal["running", "complete", "pruned", "fail"]
+# A search-space dimension: {"type": "float"|"int", "low", "high", "log"?, "step"?} or
+# {"type": "categorical", "choices": [...]} (the JSON spec's format; optuna distributions map onto it).
+TuningDistribution = Dict[str, Any]
+
+
+class _TuningSessionBase(_Base):
+    id: str  # unique in the store
+    study_name: str
+    directions: List[TuningDirection]  # one per objective
+    sampler: str  # 'tpe', 'random', 'grid', 'cmaes', or optuna's class name (autocapture)
+    source: Literal["mlwb", "optuna"]
+
+
+class TuningSessionRecord(_TuningSessionBase, total=False):
+    metric_names: List[str]
+    requested_sampler: str  # what was asked for, when another had to be used (no optuna)
+    pruner: str
+    backend: Literal["optuna", "builtin"]
+    space: Dict[str, TuningDistribution]
+    config: Dict[str, Any]  # n_trials, timeout, n_jobs, cv, scoring, seed, spec file...
+
+
+class _TuningTrialBase(_Base):
+    session: str
+    number: int
+    state: TuningTrialState
+    params: Dict[str, Any]  # external values (categorical: the choice itself)
+
+
+class TuningTrialRecord(_TuningTrialBase, total=False):
+    distributions: Dict[str, TuningDistribution]
+    values: Optional[List[JsonNumber]]  # one per objective; null unless complete
+    intermediate: Dict[str, JsonNumber]  # step -> value
+    started: float
+    ended: float
+    duration_ms: float
+    run: str  # a run of its own, when the trial has one
+    user_attrs: Dict[str, Any]
+    error: str
+
+
+class _TuningCompleteBase(_Base):
+    session: str
+    status: Literal["completed", "stopped", "failed"]
+    best_trials: List[int]  # the best trial, or the Pareto front (multi-objective)
+
+
+class TuningCompleteRecord(_TuningCompleteBase, total=False):
+    n_trials: int
+    duration_ms: float
+    importance: Dict[str, Any]  # {"method": str, "values": [{param: importance}, ...] per objective}
+    error: str
+
+
+RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, ClaimedRecord,
+                 TuningSessionRecord, TuningTrialRecord, TuningCompleteRecord]
 
 
 def record(t: str, **fields: Any) -> Dict[str, Any]:

@@ -17,9 +17,9 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _ambient, _autolog
+from . import _ambient, _autolog, _tune_optuna
 from ._capture import TeeStream
 from ._encode import dumps
 from ._experiment import Experiment
@@ -275,15 +275,18 @@ def _report(exc: BaseException) -> str:
     return text
 
 
-def execute(script: str, session: Session) -> Outcome:
-    """``runpy.run_path(script, run_name="__main__")`` and what its end means for the run."""
+def execute(script: str, session: Session, main: Optional[Callable[[], Any]] = None) -> Outcome:
+    """``runpy.run_path(script, run_name="__main__")`` (or ``main()``) and what its end means for the run."""
     try:
         with session._lock:
             if session.cancel_requested:
                 raise KeyboardInterrupt
             session.script_running = True
         try:
-            runpy.run_path(script, run_name="__main__")
+            if main is not None:
+                main()
+            else:
+                runpy.run_path(script, run_name="__main__")
         finally:
             with session._lock:
                 session.script_running = False
@@ -316,8 +319,11 @@ def _print_stderr(text: str) -> None:
 
 
 def run(script: str, args: List[str], experiment: Optional[str] = None, run_name: Optional[str] = None,
-        autolog: bool = True) -> int:
-    """Run ``script`` tracked; returns the exit code ``python script.py args`` would have had."""
+        autolog: bool = True, main: Optional[Callable[[], Any]] = None) -> int:
+    """Run ``script`` tracked; returns the exit code ``python script.py args`` would have had.
+
+    ``main``: run this instead of the script (``python -m mlwb tune``); ``script`` is still what the run records.
+    """
     started = time.monotonic()
     path = Path(script)
     session = Session()
@@ -353,14 +359,16 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     tees = _capture(run_.journal)
     if autolog:
         _autolog.install()
+        _tune_optuna.install()
 
-    outcome = execute(script, session)
+    outcome = execute(script, session, main)
 
     # The end: nothing below may be interrupted by a late Ctrl+C/cancel.
     previous_sigint = _ignore_sigint()
     try:
         if autolog:
             _autolog.uninstall()
+            _tune_optuna.uninstall()
         for tee in tees:
             tee.finish()
         _restore(tees)

@@ -58,9 +58,9 @@ export class WorkspaceStore implements vscode.Disposable {
    * Applies an edit (rename, tags, delete…) and tells the views: the store ingests its own edits at
    * once, so the poller would not report them.
    */
-  async edit<T>(fn: (store: TrackingStore) => Promise<T>, changed: { runs?: string[]; experiments?: string[] }): Promise<T> {
+  async edit<T>(fn: (store: TrackingStore) => Promise<T>, changed: { runs?: string[]; experiments?: string[]; models?: string[] }): Promise<T> {
     const result = await fn(await this.get());
-    this.changed.fire({ runs: changed.runs ?? [], experiments: changed.experiments ?? [], models: [], problems: [] });
+    this.changed.fire({ runs: changed.runs ?? [], experiments: changed.experiments ?? [], models: changed.models ?? [], problems: [] });
     return result;
   }
 

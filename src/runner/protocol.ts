@@ -6,7 +6,7 @@
  * Bulk data (metric points, logs) never travels here: it goes through the run's journal, and the
  * runner only rings `run/journalFlushed` so the extension ingests at once.
  */
-import type { ExperimentRef, LogLevel, RunStatus } from '../store/records';
+import type { ExperimentRef, JsonNumber, LogLevel, RunStatus } from '../store/records';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -63,8 +63,20 @@ export interface RunClaimedParams {
 }
 /** Feature events (the ScriptEvent checklist): tuning trials, explanations, data profiles. */
 export type FeatureEvent =
-  | { kind: 'trial'; number: number; params: Record<string, unknown>; value: number | number[] | null; state: 'complete' | 'pruned' | 'fail'; durationMs?: number }
-  | { kind: 'tuningComplete'; bestParams: Record<string, unknown>; bestValue: number | number[]; totalTrials: number; durationMs?: number }
+  /**
+   * A tuning trial finished (its `tuning.trial` record is already in the journal, flushed). `session` is the
+   * tuning session's id (store: getTuningSession); `value` is the single objective's value, or one per
+   * objective (a pruned trial: its last intermediate value, as optuna); `intermediate`: step -> value.
+   */
+  | {
+      kind: 'trial'; number: number; params: Record<string, unknown>; value: JsonNumber | JsonNumber[] | null; state: 'complete' | 'pruned' | 'fail';
+      durationMs?: number; session?: string; studyName?: string; intermediate?: Record<string, JsonNumber>;
+    }
+  /** A tuning session ended (`status`); multi-objective: `bestTrials` is the Pareto front, `bestParams` {} and `bestValue` []. */
+  | {
+      kind: 'tuningComplete'; bestParams: Record<string, unknown>; bestValue: JsonNumber | JsonNumber[]; totalTrials: number; durationMs?: number;
+      session?: string; studyName?: string; status?: 'completed' | 'stopped' | 'failed'; bestTrials?: number[];
+    }
   | { kind: 'explainProgress'; stage: string; current: number; total: number }
   | { kind: 'explainResult'; data: Record<string, unknown> }
   | { kind: 'explainComplete'; durationMs: number }

@@ -9,7 +9,7 @@ const KEYS_MAX_AGE_MS = 5000;
 
 /** The metric run descriptions show (setting `mlwb.runs.descriptionMetric`, else a default from the store's keys). */
 export class DescriptionMetric {
-  private keys: { list: string[]; at: number } | undefined;
+  private keys: { list: string[]; at: number; store: TrackingStore } | undefined;
 
   /** The store changed: the keys may have too (re-read when the cached ones are a few seconds old). */
   invalidate(force = false): void {
@@ -20,7 +20,7 @@ export class DescriptionMetric {
   key(store: TrackingStore): string | undefined {
     const setting = vscode.workspace.getConfiguration('mlwb').get<string>(DESCRIPTION_METRIC_SETTING);
     if (setting?.trim()) return setting.trim();
-    this.keys ??= { list: store.metricKeys(), at: Date.now() };
+    if (this.keys?.store !== store) this.keys = { list: store.metricKeys(), at: Date.now(), store };
     return descriptionMetric(undefined, this.keys.list);
   }
 }

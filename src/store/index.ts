@@ -7,3 +7,4 @@ export type * from './records';
 export { JOURNAL_VERSION } from './records';
 /** For input boxes: each returns the accepted value or an Error whose message says what is wrong. */
 export { checkAlias, checkModelName, MODEL_STAGES } from './registry-names';
+export type * from '../tuning/model';

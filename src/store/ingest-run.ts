@@ -1,6 +1,7 @@
 import type { Database } from 'sql.js';
 import type { ExperimentRef, JsonNumber, LogLevel, RunEvent, RunManifest } from './records';
 import { RecordError } from './problems';
+import { applyTuningComplete, applyTuningSession, applyTuningTrial } from './ingest-tuning';
 import { syncRunTags } from './run-tags';
 import type { SeriesColumns, SeriesWriter } from './series';
 import { json, one, run } from './sql';
@@ -104,6 +105,15 @@ export function applyRunEvent(db: Database, runId: string, e: RunEvent, series: 
       return true;
     case 'file':
       applyFile(db, runId, e);
+      return true;
+    case 'tuning.session':
+      applyTuningSession(db, runId, e);
+      return true;
+    case 'tuning.trial':
+      applyTuningTrial(db, runId, e);
+      return true;
+    case 'tuning.complete':
+      applyTuningComplete(db, runId, e);
       return true;
     default:
       return false;

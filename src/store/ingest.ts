@@ -5,6 +5,7 @@ import { applyRegistryEvent } from './ingest-registry';
 import { applyExperimentEvent } from './ingest-experiments';
 import { ingestJournal, journalSize, report, type JournalContext, type JournalRecord } from './ingest-journal';
 import { applyManifest, applyRunEvent, touchRun } from './ingest-run';
+import { resetTuning } from './ingest-tuning';
 import { EDITS_JOURNAL, EXPERIMENTS_JOURNAL, inStore, isSafeRunId, RUNS_DIR, runJournalPath, runManifestPath, type StoreLayout } from './paths';
 import { RecordError, type IngestProblem } from './problems';
 import { JOURNAL_VERSION, type ExperimentEvent, type RegistryEvent, type RunEdit, type RunEvent, type RunManifest } from './records';
@@ -157,6 +158,7 @@ function readManifest(ctx: IngestContext, jctx: JournalContext, id: string): boo
 function resetRun(db: Database, id: string): void {
   transaction(db, () => {
     for (const table of ['params', 'metric_summaries', 'logs', 'files']) run(db, `DELETE FROM ${table} WHERE run = ?`, [id]);
+    resetTuning(db, id);
     run(db, "UPDATE runs SET status = 'running', ended = NULL, duration = NULL, error = NULL, traceback = NULL, exit_code = NULL WHERE id = ?", [id]);
     run(db, 'DELETE FROM journal_offsets WHERE path = ?', [runJournalPath(id)]);
   });

@@ -55,7 +55,69 @@ export type RunEvent =
    * The run was started by the runner for an unmodified script, then claimed by the first
    * `Experiment` the script started: from here on it belongs to that experiment (run.json stays as written).
    */
-  | { v: number; t: 'claimed'; ts: number; experiment: ExperimentRef; name?: string };
+  | { v: number; t: 'claimed'; ts: number; experiment: ExperimentRef; name?: string }
+  | TuningSessionRecord
+  | TuningTrialRecord
+  | TuningCompleteRecord;
+
+/**
+ * Hyperparameter tuning (`mlwb.tune`, `python -m mlwb tune`, or an optuna study autocaptured by the runner):
+ * a session lives in a run's journal; its trials follow as they finish (a trial may be written again:
+ * the last record of a number wins, e.g. `running` then `complete`).
+ */
+export type TuningDirection = 'minimize' | 'maximize';
+export type TuningTrialState = 'running' | 'complete' | 'pruned' | 'fail' | 'waiting'; // 'waiting': enqueued (optuna files only)
+
+/** A search-space dimension (the JSON spec's and the SDK's `space=` format; optuna distributions map onto it). */
+export type TuningDistribution =
+  | { type: 'float'; low: number; high: number; log?: boolean; step?: number }
+  | { type: 'int'; low: number; high: number; log?: boolean; step?: number }
+  | { type: 'categorical'; choices: (string | number | boolean | null)[] };
+
+export interface TuningSessionRecord {
+  v: number; t: 'tuning.session'; ts: number;
+  id: string;                                   // unique in the store
+  study_name: string;
+  directions: TuningDirection[];                // one per objective
+  metric_names?: string[];                      // names of the objectives, when known
+  sampler: string;                              // 'tpe', 'random', 'grid', 'cmaes', or optuna's class name (autocapture)
+  requested_sampler?: string;                   // what was asked for, when another had to be used (no optuna)
+  pruner?: string;
+  backend?: 'optuna' | 'builtin';
+  space?: Record<string, TuningDistribution>;
+  source: 'mlwb' | 'optuna';                    // the SDK/CLI, or an optuna study a script created
+  /** The rest of the options: n_trials, timeout, n_jobs, cv, scoring, seed, the spec file. */
+  config?: Record<string, unknown>;
+}
+
+export interface TuningTrialRecord {
+  v: number; t: 'tuning.trial'; ts: number;
+  session: string;
+  number: number;                               // 0, 1, … within the session
+  state: TuningTrialState;
+  params: Record<string, unknown>;              // external values (categorical: the choice itself)
+  distributions?: Record<string, TuningDistribution>;
+  values?: JsonNumber[] | null;                 // one per objective; null/absent unless complete
+  intermediate?: Record<string, JsonNumber>;    // step -> value
+  started?: number;                             // epoch seconds
+  ended?: number;
+  duration_ms?: number;
+  run?: string;                                 // a run of its own, when the trial has one
+  user_attrs?: Record<string, unknown>;
+  error?: string;                               // why a trial failed
+}
+
+export interface TuningCompleteRecord {
+  v: number; t: 'tuning.complete'; ts: number;
+  session: string;
+  status: 'completed' | 'stopped' | 'failed';
+  best_trials: number[];                        // the best trial, or the Pareto front (multi-objective)
+  n_trials?: number;
+  duration_ms?: number;
+  /** Parameter importance computed on the Python side (optuna's evaluator when installed), per objective. */
+  importance?: { method: string; values: Record<string, number>[] };
+  error?: string;
+}
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 

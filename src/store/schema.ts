@@ -103,6 +103,43 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX model_history_event ON model_history(event);
   `,
+  // 3: hyperparameter tuning sessions and their trials (tuning.* records of a run's journal).
+  // Replaces the placeholder tables of version 1.
+  `
+  DROP TABLE IF EXISTS tuning_sessions;
+  DROP TABLE IF EXISTS trials;
+  CREATE TABLE tuning_sessions (
+    id TEXT PRIMARY KEY,
+    run TEXT NOT NULL,                    -- the run whose journal holds it
+    seq INTEGER NOT NULL,                 -- order of sessions within the run
+    study_name TEXT NOT NULL,
+    directions TEXT NOT NULL,             -- JSON array: 'minimize' | 'maximize' per objective
+    metric_names TEXT,                    -- JSON array
+    sampler TEXT, requested_sampler TEXT, pruner TEXT, backend TEXT,
+    source TEXT NOT NULL,                 -- 'mlwb' | 'optuna'
+    space TEXT, config TEXT,              -- JSON
+    status TEXT NOT NULL DEFAULT 'running', -- running | completed | stopped | failed
+    best_trials TEXT,                     -- JSON array of trial numbers (from tuning.complete)
+    importance TEXT,                      -- JSON {method, values} from tuning.complete
+    error TEXT,
+    created REAL, ended REAL, duration_ms REAL
+  );
+  CREATE INDEX tuning_sessions_run ON tuning_sessions(run);
+  CREATE TABLE tuning_trials (
+    session TEXT NOT NULL, number INTEGER NOT NULL,
+    run TEXT NOT NULL,                    -- the journal it came from
+    state TEXT NOT NULL,
+    params TEXT NOT NULL, distributions TEXT, -- JSON
+    "values" TEXT,                        -- JSON array (JsonNumber per objective) or NULL
+    value REAL,                           -- the first objective's value (NULL: none or non-finite)
+    intermediate TEXT,                    -- JSON {step: value}
+    started REAL, ended REAL, duration_ms REAL,
+    trial_run TEXT, user_attrs TEXT, error TEXT,
+    updated REAL,
+    PRIMARY KEY (session, number)
+  ) WITHOUT ROWID;
+  CREATE INDEX tuning_trials_run ON tuning_trials(run);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

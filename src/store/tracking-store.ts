@@ -35,6 +35,9 @@ import { pruneSeries, SeriesWriter } from './series';
 import { querySeries } from './series-query';
 import { all, one } from './sql';
 import { DEFAULT_STALE_AFTER_MS, type LivenessOptions } from './status';
+import { getTuningSession, listTuningSessions } from './tuning-queries';
+import { paramImportance } from '../tuning/analysis';
+import type { ParamImportance, TuningStudy, TuningStudySummary } from '../tuning/model';
 
 export interface OpenOptions {
   /** sql-wasm.wasm on disk (the extension ships it at dist/sql-wasm.wasm). */
@@ -144,6 +147,24 @@ export class TrackingStore {
   /** One metric's last value for each of `runs` that logged it. */
   lastMetricValues(runs: readonly string[], key: string): Map<string, number> {
     return lastMetricValues(this.db, runs, key);
+  }
+
+  // Hyperparameter tuning (tuning.* records of the runs' journals; see records.ts).
+
+  /** Tuning sessions (of one run, or of every run the UI shows), newest first, with their best trials. */
+  listTuningSessions(run?: string): TuningStudySummary[] {
+    return listTuningSessions(this.db, this.liveness(), run);
+  }
+
+  /** A session with every trial (params, values, intermediate values, states), best so far and best trials (Pareto front). */
+  getTuningSession(id: string): TuningStudy | undefined {
+    return getTuningSession(this.db, this.liveness(), id);
+  }
+
+  /** Parameter importance for one objective: optuna's when the tuning process recorded it, else ours (src/tuning/analysis.ts). */
+  tuningImportance(id: string, objective = 0): ParamImportance | undefined {
+    const study = this.getTuningSession(id);
+    return study && paramImportance(study, objective);
   }
 
   // Model registry (registry/events.jsonl). Changes are decided under registry/.lock against the

@@ -14,7 +14,7 @@ export interface ThemeColors {
   status: Record<'running' | 'completed' | 'failed' | 'cancelled' | 'crashed', string>;
 }
 
-function cssVar(name: string, fallback: string): string {
+export function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 

@@ -17,7 +17,8 @@ export interface WireSeries {
   range?: [number, number];
   x: number[];
   y: WireNumber[];
-  step: number[];
+  /** Absent when the x axis is the step (it would repeat x). */
+  step?: number[];
 }
 
 export interface WireSummary {
@@ -60,12 +61,17 @@ export function toWire(view: SeriesView, range?: readonly [number, number]): Wir
     ...(range ? { range: [range[0], range[1]] as [number, number] } : {}),
     x: view.x,
     y: finite ? view.y : view.y.map(encodeNumber),
-    step: view.step,
+    ...(view.xAxis === 'step' ? {} : { step: view.step }),
   };
 }
 
 export function summaryToWire(m: MetricSummary): WireSummary {
   return { key: m.key, last: encodeNumber(m.last), min: m.min, max: m.max, count: m.count, lastStep: m.lastStep };
+}
+
+/** The steps of a wire series' points. */
+export function stepsOf(s: Pick<WireSeries, 'x' | 'step'>): number[] {
+  return s.step ?? s.x;
 }
 
 /** The y values of a wire series as numbers again. */

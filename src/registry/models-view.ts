@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import { log } from '../platform/log';
+import type { WorkspaceStore } from '../platform/workspace-store';
+import type { ModelsNode } from './model-nodes';
+import { ModelsTree } from './models-tree';
+
+/** Context key: the store has registered models (shows the registry commands in the palette). */
+export const HAS_MODELS_CONTEXT = 'mlwb.hasModels';
+
+/** The Models view: its tree and its live refresh (a hidden view catches up when shown). */
+export class ModelsView implements vscode.Disposable {
+  readonly tree: ModelsTree;
+  readonly view: vscode.TreeView<ModelsNode>;
+  private stale = false;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly store: WorkspaceStore) {
+    this.tree = new ModelsTree(store);
+    this.view = vscode.window.createTreeView('mlwb.models', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.subscriptions.push(
+      this.view,
+      this.tree,
+      store.onDidChange(() => this.storeChanged()),
+      this.view.onDidChangeVisibility((e) => {
+        if (e.visible && this.stale) this.storeChanged();
+      }),
+    );
+  }
+
+  /** Shows a version in the view, selected (after a registration). */
+  async reveal(model: string, version: number): Promise<void> {
+    const node = await this.tree.versionNode(model, version);
+    if (node) await this.view.reveal(node, { select: true, focus: false, expand: true });
+  }
+
+  private storeChanged(): void {
+    void this.store
+      .get()
+      .then((s) => vscode.commands.executeCommand('setContext', HAS_MODELS_CONTEXT, s.listModels().length > 0))
+      .catch(() => undefined);
+    if (!this.view.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    this.tree.refresh().catch((err) => log().error(`models view refresh failed: ${(err as Error).stack ?? err}`));
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+}

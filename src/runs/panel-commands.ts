@@ -1,0 +1,72 @@
+import * as vscode from 'vscode';
+import { registerCommand } from '../platform/commands';
+import type { WorkspaceStore } from '../platform/workspace-store';
+import type { RunSummary } from '../store';
+import { RunComparisons, COMPARE_VIEW_TYPE } from './compare/compare-panel';
+import { DASHBOARD_VIEW_TYPE, RunDashboards } from './dashboard/dashboard-panel';
+import { runIdOf, runIdsOf } from './run-nodes';
+
+/** The run dashboard and comparison panels, their commands and their serializers (restored after a reload). */
+export function registerRunPanels(extensionUri: vscode.Uri, store: WorkspaceStore, selection: () => readonly unknown[]): { panels: RunPanels; disposables: vscode.Disposable[] } {
+  const dashboards = new RunDashboards(extensionUri, store);
+  const comparisons = new RunComparisons(extensionUri, store, (id) => dashboards.open(id));
+  const panels = { dashboards, comparisons };
+
+  const compare = async (target?: unknown, many?: unknown) => {
+    let ids = Array.isArray(target) ? target.map(runIdOf).filter((id): id is string => id !== undefined) : runIdsOf(target, many);
+    if (ids.length < 2 && target === undefined) ids = runIdsOf(undefined, selection());
+    if (ids.length < 2) ids = await pickRuns(store, ids);
+    if (ids.length < 2) return undefined;
+    return comparisons.open(ids);
+  };
+
+  return {
+    panels,
+    disposables: [
+      dashboards,
+      comparisons,
+      vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => dashboards.revive(panel, state) }),
+      vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => comparisons.revive(panel, state) }),
+      registerCommand('mlwb.openRun', async (target?: unknown) => {
+        const id = runIdOf(target) ?? runSummaryId(target) ?? (await pickRun(store));
+        if (!id) return undefined;
+        if (!(await store.get()).getRun(id, { logLimit: 0 })) throw new Error(`No run "${id}".`);
+        return dashboards.open(id);
+      }),
+      registerCommand('mlwb.compareRuns', compare),
+      registerCommand('mlwb.compareSelectedRuns', compare),
+    ],
+  };
+}
+
+export interface RunPanels {
+  dashboards: RunDashboards;
+  comparisons: RunComparisons;
+}
+
+function runSummaryId(x: unknown): string | undefined {
+  const run = (x as { run?: RunSummary } | undefined)?.run ?? (x as RunSummary | undefined);
+  return typeof run?.id === 'string' && typeof run.status === 'string' ? run.id : undefined;
+}
+
+const RECENT = 200;
+
+function runItem(r: RunSummary, picked = false): vscode.QuickPickItem & { id: string } {
+  return { label: r.name, description: `${r.status} · ${r.experimentName}`, detail: new Date(r.created * 1000).toLocaleString(), id: r.id, picked };
+}
+
+async function pickRun(store: WorkspaceStore): Promise<string | undefined> {
+  const runs = (await store.get()).listRuns({ limit: RECENT }).runs;
+  if (runs.length === 0) throw new Error('There are no runs yet.');
+  return (await vscode.window.showQuickPick(runs.map((r) => runItem(r)), { title: 'Open Run', placeHolder: 'Which run?', matchOnDescription: true }))?.id;
+}
+
+async function pickRuns(store: WorkspaceStore, preselected: readonly string[]): Promise<string[]> {
+  const runs = (await store.get()).listRuns({ limit: RECENT }).runs;
+  if (runs.length < 2) throw new Error('Comparing needs at least two runs.');
+  const picked = await vscode.window.showQuickPick(
+    runs.map((r) => runItem(r, preselected.includes(r.id))),
+    { title: 'Compare Runs', placeHolder: 'Pick two or more runs', canPickMany: true, matchOnDescription: true },
+  );
+  return picked?.map((p) => p.id) ?? [];
+}

@@ -1,0 +1,103 @@
+import type { Database } from 'sql.js';
+import { RecordError } from './problems';
+import type { JsonNumber, TuningCompleteRecord, TuningSessionRecord, TuningTrialRecord } from './records';
+import { json, one, run } from './sql';
+
+/** tuning.session / tuning.trial / tuning.complete records of a run's journal -> tuning_sessions, tuning_trials. */
+
+const STATES = new Set(['running', 'complete', 'pruned', 'fail']);
+const DIRECTIONS = new Set(['minimize', 'maximize']);
+const ENDINGS = new Set(['completed', 'stopped', 'failed']);
+
+export function applyTuningSession(db: Database, runId: string, e: TuningSessionRecord): void {
+  if (typeof e.id !== 'string' || e.id === '') throw new RecordError('tuning.session without id');
+  if (!Array.isArray(e.directions) || e.directions.length === 0 || !e.directions.every((d) => DIRECTIONS.has(d))) {
+    throw new RecordError('tuning.session: directions must be a non-empty array of "minimize"/"maximize"');
+  }
+  const owner = one(db, 'SELECT run FROM tuning_sessions WHERE id = ?', [e.id])?.run;
+  if (owner !== undefined && owner !== runId) throw new RecordError(`tuning.session "${e.id}" already belongs to run ${String(owner)}`);
+  const seq = Number(one(db, 'SELECT COUNT(*) AS n FROM tuning_sessions WHERE run = ?', [runId])?.n ?? 0);
+  run(
+    db,
+    `INSERT INTO tuning_sessions (id, run, seq, study_name, directions, metric_names, sampler, requested_sampler, pruner, backend, source, space, config, created)
+     VALUES ($id, $run, $seq, $name, $dirs, $metrics, $sampler, $requested, $pruner, $backend, $source, $space, $config, $ts)
+     ON CONFLICT (id) DO UPDATE SET study_name = excluded.study_name, directions = excluded.directions,
+       metric_names = COALESCE(excluded.metric_names, metric_names), sampler = COALESCE(excluded.sampler, sampler),
+       requested_sampler = COALESCE(excluded.requested_sampler, requested_sampler), pruner = COALESCE(excluded.pruner, pruner),
+       backend = COALESCE(excluded.backend, backend), space = COALESCE(excluded.space, space), config = COALESCE(excluded.config, config)`,
+    {
+      $id: e.id, $run: runId, $seq: seq, $name: typeof e.study_name === 'string' && e.study_name ? e.study_name : e.id, $dirs: JSON.stringify(e.directions),
+      $metrics: json(e.metric_names), $sampler: strOrNull(e.sampler), $requested: strOrNull(e.requested_sampler), $pruner: strOrNull(e.pruner),
+      $backend: strOrNull(e.backend), $source: e.source === 'optuna' ? 'optuna' : 'mlwb', $space: json(e.space), $config: json(e.config),
+      $ts: typeof e.ts === 'number' ? e.ts : null,
+    },
+  );
+}
+
+export function applyTuningTrial(db: Database, runId: string, e: TuningTrialRecord): void {
+  requireSession(db, runId, e.session, 'tuning.trial');
+  if (!Number.isInteger(e.number) || e.number < 0) throw new RecordError('tuning.trial: number must be an integer >= 0');
+  if (!STATES.has(e.state)) throw new RecordError(`tuning.trial: unknown state ${JSON.stringify(e.state)}`);
+  if (!isObject(e.params)) throw new RecordError('tuning.trial without params');
+  const values = e.values === undefined || e.values === null ? null : e.values;
+  if (values !== null && (!Array.isArray(values) || !values.every(isJsonNumber))) throw new RecordError('tuning.trial: values must be an array of numbers');
+  if (e.intermediate !== undefined && (!isObject(e.intermediate) || !Object.entries(e.intermediate).every(([k, v]) => Number.isFinite(Number(k)) && isJsonNumber(v)))) {
+    throw new RecordError('tuning.trial: intermediate must map steps to numbers');
+  }
+  const first = values?.[0];
+  run(
+    db,
+    `INSERT OR REPLACE INTO tuning_trials (session, number, run, state, params, distributions, "values", value, intermediate, started, ended, duration_ms, trial_run, user_attrs, error, updated)
+     VALUES ($session, $number, $run, $state, $params, $dists, $values, $value, $inter, $started, $ended, $duration, $trialRun, $attrs, $error, $ts)`,
+    {
+      $session: e.session, $number: e.number, $run: runId, $state: e.state, $params: JSON.stringify(e.params), $dists: json(e.distributions),
+      $values: values === null ? null : JSON.stringify(values), $value: typeof first === 'number' && Number.isFinite(first) ? first : null,
+      $inter: json(e.intermediate), $started: numOrNull(e.started), $ended: numOrNull(e.ended), $duration: numOrNull(e.duration_ms),
+      $trialRun: strOrNull(e.run), $attrs: json(e.user_attrs), $error: strOrNull(e.error), $ts: numOrNull(e.ts),
+    },
+  );
+}
+
+export function applyTuningComplete(db: Database, runId: string, e: TuningCompleteRecord): void {
+  requireSession(db, runId, e.session, 'tuning.complete');
+  if (!ENDINGS.has(e.status)) throw new RecordError(`tuning.complete: unknown status ${JSON.stringify(e.status)}`);
+  if (!Array.isArray(e.best_trials) || !e.best_trials.every((n) => Number.isInteger(n))) throw new RecordError('tuning.complete: best_trials must be trial numbers');
+  run(
+    db,
+    `UPDATE tuning_sessions SET status = $status, best_trials = $best, importance = COALESCE($importance, importance), error = $error,
+       ended = $ts, duration_ms = $duration WHERE id = $id`,
+    {
+      $id: e.session, $status: e.status, $best: JSON.stringify(e.best_trials), $importance: json(e.importance), $error: strOrNull(e.error),
+      $ts: numOrNull(e.ts), $duration: numOrNull(e.duration_ms),
+    },
+  );
+}
+
+/** Forgets what a run's journal said about tuning (the run is read again from byte 0). */
+export function resetTuning(db: Database, runId: string): void {
+  run(db, 'DELETE FROM tuning_trials WHERE run = ?', [runId]);
+  run(db, 'DELETE FROM tuning_sessions WHERE run = ?', [runId]);
+}
+
+function requireSession(db: Database, runId: string, session: unknown, what: string): void {
+  if (typeof session !== 'string' || session === '') throw new RecordError(`${what} without session`);
+  const owner = one(db, 'SELECT run FROM tuning_sessions WHERE id = ?', [session])?.run;
+  if (owner === undefined) throw new RecordError(`${what}: no tuning.session "${session}" before it`);
+  if (owner !== runId) throw new RecordError(`${what}: session "${session}" belongs to run ${String(owner)}`);
+}
+
+function isJsonNumber(v: unknown): v is JsonNumber {
+  return typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function strOrNull(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+function numOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

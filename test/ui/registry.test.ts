@@ -1,0 +1,152 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+
+const repo = resolve(__dirname, '../../..');
+const MODEL = 'iris-classifier';
+
+/** Trains the example with the real SDK in the workbench's workspace; returns the new run's name. */
+async function train(trees: string, seed: string): Promise<string> {
+  const dir = join(workspace(), '.mlwb', 'runs');
+  const ids = () => (existsSync(dir) ? readdirSync(dir) : []);
+  const before = new Set(ids());
+  await promisify(execFile)('/usr/bin/python3', ['train.py', '--trees', trees, '--seed', seed], {
+    cwd: workspace(),
+    env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), '.mlwb') },
+  });
+  const id = ids().find((i) => !before.has(i))!;
+  return (JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as { name: string }).name;
+}
+
+describe('model registry journeys in the real workbench', () => {
+  let runs: string[] = [];
+
+  before(async () => {
+    runs = [await train('3', '11'), await train('26', '12')];
+    await openContainer();
+    await runCommand('View: Close All Editors');
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await screenshot(`registry-failed-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
+  });
+
+  const runRow = (name: string) => paneBody('Runs').locator('.monaco-list-row', { hasText: name });
+  const versionRow = (n: number) => paneBody('Models').locator(`.monaco-list-row[aria-label^="${MODEL} version ${n},"]`);
+  const menu = async (row: ReturnType<typeof runRow>, entry: string, shot?: string) => {
+    await row.click({ button: 'right' });
+    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
+    await item.waitFor();
+    // The menu fades in and ignores a click that comes too soon after it opened.
+    await page().waitForTimeout(500);
+    if (shot) await screenshot(shot);
+    await item.click();
+  };
+  const pick = async (text: string) => {
+    const row = page().locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+    await row.waitFor();
+    await row.click();
+  };
+  /** Types into the input box that says `prompt` (the widget is reused: wait for the right one). */
+  const type = async (prompt: string, value: string | undefined) => {
+    await page().locator('.quick-input-widget', { hasText: prompt }).waitFor();
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    if (value !== undefined) await input.fill(value);
+    await page().keyboard.press('Enter');
+  };
+  /** Right-click a run → Register Model from File… → its model.pkl → a model → a description. */
+  const register = async (run: string, model: 'new' | 'existing', description: string) => {
+    await runRow(run).waitFor({ timeout: 30_000 });
+    await menu(runRow(run), 'Register Model from File…');
+    await pick('model.pkl');
+    if (model === 'new') await type('as a new model', MODEL);
+    else await pick(MODEL);
+    await type('Description (optional)', description);
+  };
+
+  it("registers two versions from runs' context menus (quick pick of the run's files, a new model, then the existing one)", async () => {
+    await register(runs[0], 'new', 'three trees');
+    await versionRow(1).waitFor({ timeout: 30_000 });
+    await register(runs[1], 'existing', '');
+    await versionRow(2).waitFor({ timeout: 30_000 });
+    assert.match(await paneBody('Models').locator('.monaco-list-row', { hasText: MODEL }).first().innerText(), /2 versions/);
+  });
+
+  it('promotes a version to Production from its right-click menu and its badge changes; the next one archives it and the user is told', async () => {
+    assert.doesNotMatch(await versionRow(1).innerText(), /Production/);
+    await menu(versionRow(1), 'Promote to Production', 'models-menu');
+    await versionRow(1).filter({ hasText: 'Production' }).waitFor({ timeout: 15_000 });
+
+    await menu(versionRow(2), 'Promote to Production');
+    await versionRow(2).filter({ hasText: 'Production' }).waitFor({ timeout: 15_000 });
+    await versionRow(1).filter({ hasText: 'Archived' }).waitFor({ timeout: 15_000 });
+    const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: 'v1 was archived' });
+    await toast.waitFor({ timeout: 15_000 });
+    assert.match(await toast.innerText(), new RegExp(`${MODEL} v2 is now in Production; v1 was archived`));
+    await screenshot('models-view');
+    await runCommand('Notifications: Clear All Notifications');
+  });
+
+  it('sets an alias from the menu (input validated by MLflow rules) and shows it as a badge', async () => {
+    await menu(versionRow(2), 'Set Alias…');
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    await input.fill('latest');
+    await page().locator('.quick-input-widget .quick-input-message', { hasText: 'reserved' }).waitFor();
+    await type('Set Alias on', 'champion');
+    await versionRow(2).filter({ hasText: '@champion' }).waitFor({ timeout: 15_000 });
+    assert.match(await versionRow(2).innerText(), /Production · @champion/);
+  });
+
+  it('opens the version panel: lineage, file, stage history, and metrics against Production', async () => {
+    await versionRow(1).click();
+    const frame = webview();
+    await frame.getByTestId('version-title').filter({ hasText: `${MODEL} v1` }).waitFor({ timeout: 30_000 });
+    assert.equal(await frame.getByTestId('version-stage').innerText(), 'Archived');
+    assert.equal(await frame.getByTestId('lineage-run').innerText(), runs[0]);
+    assert.match(await frame.getByTestId('lineage-params').innerText(), /model\.trees\s+3/);
+    assert.match(await frame.getByTestId('version-file').innerText(), /model\.pkl/);
+    const history = await frame.getByTestId('stage-history').innerText();
+    assert.match(history, /Registered \(None\)/);
+    assert.match(history, /None → Production/);
+    assert.match(history, /Production → Archived\s+v2 was promoted to Production/);
+    assert.match(await frame.getByTestId('comparison-note').innerText(), /v2, the Production version/);
+    const table = await frame.getByTestId('metrics-comparison').innerText();
+    assert.match(table, /eval\/accuracy/);
+    assert.match(table, /v2 \(Production\)/);
+    // The comparison chart is really drawn.
+    const painted = await frame.getByTestId('chart-canvas').evaluate((c: HTMLCanvasElement) => {
+      const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+      return n;
+    });
+    assert.ok(painted > 100, `chart painted ${painted} pixels`);
+    await runCommand('Notifications: Clear All Notifications');
+    await screenshot('version-panel');
+
+    // Lineage links to the run: its dashboard opens in a tab of its own.
+    const suffix = runs[0].split('-').pop()!;
+    await frame.getByRole('button', { name: `Open run ${runs[0]}` }).click();
+    const tab = page().locator('.tabs-container .tab', { hasText: suffix });
+    await tab.waitFor({ timeout: 30_000 });
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click();
+    await tab.waitFor({ state: 'detached' });
+  });
+
+  it('deletes a version after the modal confirmation, and it leaves the view and the open panel says so', async () => {
+    await menu(versionRow(1), 'Delete Version…');
+    const dialog = page().locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), new RegExp(`Delete ${MODEL} v1\\?`));
+    await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+    await versionRow(1).waitFor({ state: 'detached', timeout: 15_000 });
+    await webview().getByTestId('version-gone').waitFor({ timeout: 15_000 });
+    await runCommand('View: Close All Editors');
+  });
+});

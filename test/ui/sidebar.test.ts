@@ -1,0 +1,78 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { openContainer, page, paneBody, screenshot, workspace } from './workbench';
+
+const repo = resolve(__dirname, '../../..');
+
+/** Trains the example twice with the real SDK in the workbench's workspace; returns the new runs' names, oldest first. */
+async function twoRuns(): Promise<string[]> {
+  const dir = join(workspace(), '.mlwb', 'runs');
+  const ids = () => (existsSync(dir) ? readdirSync(dir).sort() : []);
+  const before = new Set(ids());
+  for (const seed of ['1', '2']) {
+    await promisify(execFile)('/usr/bin/python3', ['train.py', '--trees', '6', '--seed', seed], {
+      cwd: workspace(),
+      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), '.mlwb') },
+    });
+  }
+  return ids()
+    .filter((id) => !before.has(id))
+    .map((id) => (JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as { name: string }).name);
+}
+
+describe('sidebar journeys in the real workbench', () => {
+  let names: string[] = [];
+
+  before(async () => {
+    names = await twoRuns();
+    await openContainer();
+  });
+
+  const row = (view: string, text: string) => paneBody(view).locator('.monaco-list-row', { hasText: text });
+  const contextMenu = async (view: string, text: string, entry: string) => {
+    await row(view, text).click({ button: 'right' });
+    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
+    await item.waitFor();
+    // The menu fades in and ignores a click that comes too soon after it opened.
+    await page().waitForTimeout(500);
+    await screenshot(`sidebar-menu-${entry.replace(/\W+/g, '-').toLowerCase()}`);
+    await item.click();
+  };
+
+  it('lists the new runs live, with their duration and eval metric', async () => {
+    for (const name of names) await row('Runs', name).waitFor({ timeout: 30_000 });
+    const text = await row('Runs', names[1]).innerText();
+    assert.match(text, /\d+\.\d s · eval\/accuracy (0\.\d+|1)/);
+    await screenshot('sidebar-runs');
+  });
+
+  it('renames a run from its context menu (input box) and the tree updates', async () => {
+    await contextMenu('Runs', names[1], 'Rename Run…');
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    await input.fill('renamed-in-the-ui');
+    await page().keyboard.press('Enter');
+    await row('Runs', 'renamed-in-the-ui').waitFor({ timeout: 15_000 });
+    assert.equal(await row('Runs', names[1]).count(), 0);
+    await screenshot('sidebar-renamed');
+  });
+
+  it('deletes a run from its context menu after the modal confirmation, and it leaves the tree', async () => {
+    const runCount = async () => Number((await row('Experiments', 'random-forest').first().innerText()).match(/(\d+) runs?/)?.[1]);
+    const before = await runCount();
+    await contextMenu('Runs', names[0], 'Delete Run…');
+    const dialog = page().locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /Delete run "/);
+    await screenshot('sidebar-delete-confirm');
+    await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+    await row('Runs', names[0]).waitFor({ state: 'detached', timeout: 15_000 });
+    await row('Runs', 'renamed-in-the-ui').waitFor();
+    // The Experiments view follows: its experiment counts one run less.
+    await row('Experiments', 'random-forest').filter({ hasText: `${before - 1} run` }).waitFor({ timeout: 15_000 });
+    await screenshot('sidebar-deleted');
+  });
+});
