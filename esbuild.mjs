@@ -3,7 +3,7 @@
 //   node esbuild.mjs [--production] [--watch] [--tests]
 import * as esbuild from 'esbuild';
 import sveltePlugin from 'esbuild-svelte';
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -43,6 +43,8 @@ const builds = [
 ];
 
 if (tests) {
+  // A renamed or deleted test must not live on as a stale compiled file.
+  rmSync('out', { recursive: true, force: true });
   const files = [...walk('src'), ...walk('test')].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   builds.push({ ...common, sourcemap: true, minify: false, entryPoints: files, outdir: 'out', outbase: '.', bundle: false, platform: 'node', format: 'cjs', target: 'node20' });
 }

@@ -15,7 +15,16 @@ import { VersionPanels, VERSION_VIEW_TYPE } from './registry/version-panel/versi
 import { RunCommands } from './runner/run-commands';
 import { RunManager } from './runner/run-manager';
 import { RunStatusBar } from './runner/run-status-bar';
+import { registerModelSpecs, type ModelSpecs } from './modelspec';
+import { registerExplain, type Explain } from './explain';
+import { registerServing, type Serving } from './serving';
+import { TUNING_VIEW_TYPE } from './tuning/panel/tuning-panel';
+import { TuningCommands } from './tuning/tuning-commands';
 import type { RunSummary } from './store';
+import { registerDatasetCommands } from './datasets/dataset-commands';
+import type { DatasetPanels } from './datasets/panel/dataset-panel';
+import { registerExampleProject } from './examples/example-project';
+import { registerShowDevices } from './runner/devices';
 
 /** Wires the pieces together; nothing heavy happens here (the store opens on first use). */
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
@@ -90,8 +99,29 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   owner.track(vscode.window.registerWebviewPanelSerializer(VERSION_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => versions.revive(panel, state) }));
   owner.track(store.onDidChange((changed) => void versions.update(changed)));
 
+  const tuning = owner.track(new TuningCommands(context.extensionUri, store, runner, runCommands));
+  owner.track(vscode.window.registerWebviewPanelSerializer(TUNING_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => tuning.panels.revive(panel, state) }));
+  command('mlwb.tune', (arg) => tuning.tune(arg as Parameters<TuningCommands['tune']>[0]));
+  command('mlwb.openTuningSession', (arg) => tuning.openTuningSession(arg));
+  command('mlwb.stopTuning', (arg, opts) => tuning.stop(arg, (opts as { now?: boolean } | undefined) ?? {}));
+  command('mlwb.openStudyFile', (arg, opts) => tuning.openStudyFile(arg, (opts as { study?: string } | undefined) ?? {}));
+  command('mlwb.trainWithBestParams', (arg) => tuning.trainWithBestParams(arg));
+  command('mlwb.registerBestModel', (arg, opts) => tuning.registerBestModel(arg, (opts as { model?: string; description?: string } | undefined) ?? {}));
+
+  const serving = registerServing(context, store, (d) => owner.track(d));
+  models.tree.setServing(serving.servers);
+
+  const modelSpecs = registerModelSpecs(context.extensionUri, store, vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, (d) => owner.track(d));
+
+  const explain = registerExplain(context, store, (d) => owner.track(d));
+
+  const datasets = registerDatasetCommands(context.extensionUri);
+  for (const d of datasets.disposables) owner.track(d);
+  owner.track(registerExampleProject(context.extensionUri));
+  owner.track(registerShowDevices(vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath));
+
   log().info(`activated in ${Date.now() - started} ms`);
-  return { store, views: { experiments, runs, models }, versions, runner, panels: runPanels.panels };
+  return { store, views: { experiments, runs, models }, versions, runner, panels: runPanels.panels, tuning, serving, modelSpecs, explain, datasets: datasets.panels };
 }
 
 function isRunSummary(x: unknown): x is RunSummary {
@@ -112,6 +142,16 @@ export interface WorkbenchApi {
   runner: RunManager;
   /** The open run dashboards and comparisons. */
   panels: RunPanels;
+  /** The open dataset profiles. */
+  datasets: DatasetPanels;
+  /** Tuning commands and the open tuning panels. */
+  tuning: TuningCommands;
+  /** Model servers, their panels and batch predictions. */
+  serving: Serving;
+  /** Model specs: their diagnostics and Model Architecture panels. */
+  modelSpecs: ModelSpecs;
+  /** Explain Model… jobs and the explanation panels. */
+  explain: Explain;
 }
 
 export function deactivate(): void {}

@@ -5,6 +5,8 @@
     python -m mlwb predict --model PATH --input CSV [--output CSV] ...       # see _predict.py
     python -m mlwb tune --spec tune.json [--script train.py] ...               # see _tune_cli.py
     python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] ...
+    python -m mlwb run net.mlwb-model.json [--epochs N] ...                  # see _modelspec.py
+    python -m mlwb infer --weights weights.pt --input JSON                     # see _modelspec.py
     python -m mlwb info        # system info as JSON
     python -m mlwb --version
 """
@@ -22,6 +24,9 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] s
        python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
                            [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
        python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
+       python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
+                          [--max-samples N] [--seed N] [--lr X]
+       python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] --input JSON
        python -m mlwb info
        python -m mlwb --version
 
@@ -120,6 +125,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                 sys.stderr.write(f"mlwb explain: error: {e}\n")
                 return 2
             return explain_main(args[1:])
+        if cmd == "infer":
+            from ._modelspec import infer_main
+
+            return infer_main(args[1:])
         if cmd != "run":
             raise UsageError(f"unknown command {cmd!r}")
         opts = _parse_run(args[1:])
@@ -133,7 +142,28 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     from ._runner import run
 
+    if script.lower().endswith(".mlwb-model.json"):
+        return _run_spec(opts)
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"])
+
+
+def _run_spec(opts: dict) -> int:
+    """A model spec trains its network inside the run (checked first: a bad spec exits 2 with no run)."""
+    from . import _modelspec
+    from ._runner import run
+
+    script = os.path.abspath(opts["script"])
+    try:
+        spec, hp = _modelspec.prepare(script, opts["args"])
+    except _modelspec.SpecError as e:
+        sys.stderr.write(f"mlwb: {os.path.basename(script)}: {e}\n")
+        return 2
+    except ImportError as e:  # torch / numpy missing in this interpreter
+        sys.stderr.write(f"mlwb: a model spec needs PyTorch and NumPy ({e}); apt install python3-torch or pip install torch\n")
+        return 2
+    experiment = opts["experiment"] or spec.get("experiment") or os.path.basename(script)[: -len(".mlwb-model.json")]
+    return run(script, opts["args"], experiment=experiment, run_name=opts["run_name"], autolog=False,
+               main=lambda: _modelspec.main(script, spec, hp))
 
 
 def cli() -> None:

@@ -26,12 +26,14 @@ RUN_LOG = "run/log"
 RUN_CLAIMED = "run/claimed"
 RUN_EVENT = "run/event"
 RUN_FINISHED = "run/finished"
+SERVE_READY = "serve/ready"  # notification: the server listens (its stdout ready line)
+SERVE_STOPPED = "serve/stopped"  # request, as run/finished: answered before the pipe closes
 # Extension -> runner: requests.
 RUN_CANCEL = "run/cancel"
 SYSTEM_INFO = "system/info"
 
-RUNNER_REQUESTS = (HANDSHAKE,)
-RUNNER_NOTIFICATIONS = (RUN_STARTED, RUN_PROGRESS, RUN_JOURNAL_FLUSHED, RUN_LOG, RUN_CLAIMED, RUN_EVENT, RUN_FINISHED)
+RUNNER_REQUESTS = (HANDSHAKE, RUN_FINISHED, SERVE_STOPPED)
+RUNNER_NOTIFICATIONS = (RUN_STARTED, RUN_PROGRESS, RUN_JOURNAL_FLUSHED, RUN_LOG, RUN_CLAIMED, RUN_EVENT, SERVE_READY)
 EXTENSION_REQUESTS = (RUN_CANCEL, SYSTEM_INFO)
 
 # JSON-RPC 2.0 error codes.
@@ -112,13 +114,49 @@ class RunClaimedParams(TypedDict):
 #   explainResult    {data}
 #   explainComplete  {durationMs}
 #   dataProfile      {data}
-FEATURE_EVENT_KINDS = ("trial", "tuningComplete", "explainProgress", "explainResult", "explainComplete", "dataProfile")
+#   predictProgress  {rows, bytesRead, bytesTotal, fraction, output}                  (sent by _predict.py)
+#   predictComplete  {status: done|cancelled|error, rows, output, durationMs, peakRssBytes, exitCode, error?}
+FEATURE_EVENT_KINDS = ("trial", "tuningComplete", "explainProgress", "explainResult", "explainComplete", "dataProfile",
+                       "predictProgress", "predictComplete")
 FeatureEvent = Dict[str, Any]
 
 
 class FeatureEventParams(TypedDict):
     runId: str
     event: FeatureEvent
+
+
+class ServeReadyParams(TypedDict, total=False):
+    """The server's stdout ``ready`` line: event, url, host, port, pid, name, version, model, format,
+    modelClass, nFeatures, sha256, tokenRequired, maxBatch, maxWaitMs, maxBodyBytes."""
+
+    event: str
+    url: str
+    host: str
+    port: int
+    pid: int
+    name: str
+    version: Any
+    model: str
+    format: str
+    modelClass: str
+    nFeatures: Any
+    sha256: str
+    tokenRequired: bool
+    maxBatch: int
+    maxWaitMs: float
+    maxBodyBytes: int
+
+
+class _ServeStoppedBase(TypedDict):
+    reason: str  # signal, cancel, extension-gone, fatal
+    exitCode: int
+    url: str
+    requests: int
+
+
+class ServeStoppedParams(_ServeStoppedBase, total=False):
+    error: str
 
 
 class _RunFinishedBase(TypedDict):

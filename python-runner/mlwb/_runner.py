@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _ambient, _autolog, _tune_optuna
+from . import _ambient, _autolog, _sysmetrics, _tune_optuna
 from ._capture import TeeStream
 from ._encode import dumps
 from ._experiment import Experiment
@@ -357,6 +357,7 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     run_.journal.flush()
 
     tees = _capture(run_.journal)
+    _start_system_metrics(run_.journal)
     if autolog:
         _autolog.install()
         _tune_optuna.install()
@@ -381,6 +382,7 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
                 fields["traceback"] = outcome.traceback
             holder._finish(outcome.status, **fields)  # type: ignore[arg-type]
         _ambient.withdraw()
+        _stop_system_metrics()  # when the run was already closed (no finisher ran)
         close_open(outcome.exc if outcome.status != "completed" else None)
         finished: Dict[str, Any] = {
             "runId": rr.run_id, "status": outcome.status, "exitCode": outcome.exit_code,
@@ -394,6 +396,23 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     finally:
         _restore_sigint(previous_sigint)
     return outcome.exit_code
+
+
+_system_metrics: Optional[_sysmetrics.SystemMetrics] = None
+
+
+def _start_system_metrics(journal: Any) -> None:
+    """system/* metrics into the run while it is open; the last sample is taken as it ends (whoever ends it)."""
+    global _system_metrics
+    _system_metrics = _sysmetrics.start_for_run(journal.append_points)
+    _ambient.add_finisher(_stop_system_metrics)
+
+
+def _stop_system_metrics(holder: Any = None) -> None:
+    global _system_metrics
+    sampler, _system_metrics = _system_metrics, None
+    if sampler is not None:
+        sampler.stop()
 
 
 def _capture(journal: Any) -> List[TeeStream]:

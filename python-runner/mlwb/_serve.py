@@ -34,7 +34,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional
 from ._channel import connect, say
 from ._encode import dumps
 from ._model import InputError, Model, ModelLoadError
-from ._protocol import RUN_CANCEL, SYSTEM_INFO
+from ._protocol import RUN_CANCEL, SERVE_READY, SERVE_STOPPED, SYSTEM_INFO
 
 TOKEN_ENV = "MLWB_SERVE_TOKEN"
 MAX_HEADER_BYTES = 64 * 1024
@@ -44,10 +44,6 @@ DRAIN_TIMEOUT_S = 5.0
 LINGER_S = 2.0
 EXIT_FATAL = 1
 EXIT_USAGE = 2
-
-# Proposed notifications (the extension may ignore them: stdout has the same events).
-SERVE_READY = "serve/ready"
-SERVE_STOPPED = "serve/stopped"
 
 REASONS = {
     100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",

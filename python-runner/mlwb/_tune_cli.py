@@ -7,6 +7,13 @@
 Options override the spec: --n-trials N, --timeout S, --sampler S, --n-jobs N, --seed N, --study-name NAME,
 --experiment NAME, --name RUN_NAME, --autolog (log scikit-learn fits too: off by default while tuning).
 
+Train with given params (VS Code's "Train with Best Params"): ``--params '{"max_depth": 7}'`` (JSON) runs no
+search. A script's objective is called once with a fixed trial (``suggest_*`` return the given values;
+scikit-learn fits are autologged, so the fitted model is saved as a run file); a built-in model is fitted
+on the whole dataset and saved as ``model.pkl``. The params and the objective's value(s) (``tuned/value``;
+a built-in model's ``tuned/cv_score``) are logged; ``--from SESSION#TRIAL`` is recorded as the params
+``tuned.session`` and ``tuned.trial``.
+
 The spec (JSON Schema: media/schemas/tune-spec.schema.json)::
 
     {
@@ -56,6 +63,7 @@ USAGE = """\
 usage: python -m mlwb tune [--spec SPEC.json|.yaml] [--script train.py] [--n-trials N] [--timeout S]
                            [--sampler auto|tpe|random|grid|cmaes|nsga2] [--n-jobs N] [--seed N]
                            [--study-name NAME] [--experiment NAME] [--name RUN_NAME] [--autolog]
+                           [--params JSON [--from SESSION#TRIAL]]
 """
 
 
@@ -241,7 +249,7 @@ def parse_args(argv: List[str]) -> Dict[str, Any]:
     opts: Dict[str, Any] = {"autolog": False}
     names = {"--spec": "spec", "--script": "script", "--n-trials": "n_trials", "--timeout": "timeout", "--sampler": "sampler",
              "--n-jobs": "n_jobs", "--seed": "seed", "--study-name": "study_name", "--experiment": "experiment",
-             "--name": "run_name"}
+             "--name": "run_name", "--params": "params", "--from": "from"}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -269,7 +277,90 @@ def parse_args(argv: List[str]) -> Dict[str, Any]:
                 raise SpecError(f"--{key.replace('_', '-')} must be a number, got {opts[key]!r}") from e
     if "spec" not in opts and "script" not in opts:
         raise SpecError("give --spec SPEC.json (or --script train.py with an @tune.objective)")
+    if "params" in opts:
+        try:
+            opts["params"] = json.loads(opts["params"])
+        except json.JSONDecodeError as e:
+            raise SpecError(f"--params must be a JSON object: {e.msg}") from e
+        if not isinstance(opts["params"], dict):
+            raise SpecError("--params must be a JSON object of parameter values")
+    elif "from" in opts:
+        raise SpecError("--from goes with --params")
     return opts
+
+
+# -- training once with given params ----------------------------------------------------------------------
+
+class FixedTrial:
+    """A trial whose ``suggest_*`` return given values (a parameter it was not given is an error)."""
+
+    def __init__(self, params: Dict[str, Any], exp: Any) -> None:
+        self.number = 0
+        self.params: Dict[str, Any] = dict(params)
+        self.user_attrs: Dict[str, Any] = {}
+        self._exp = exp
+
+    def _get(self, name: str) -> Any:
+        if name not in self.params:
+            raise SpecError(f"no value for the parameter {name!r} (given: {', '.join(self.params) or 'none'})")
+        return self.params[name]
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: Optional[float] = None, log: bool = False) -> float:
+        return float(self._get(name))
+
+    def suggest_int(self, name: str, low: int, high: int, step: int = 1, log: bool = False) -> int:
+        return int(self._get(name))
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any:
+        return self._get(name)
+
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        return float(self._get(name))
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        return float(self._get(name))
+
+    def report(self, value: float, step: int) -> None:
+        if self._exp is not None:
+            self._exp.metrics("tuned").log(step=int(step), intermediate=float(value))
+
+    def should_prune(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.user_attrs[key] = value
+
+
+def train_with_params(spec: Dict[str, Any], script: Optional[str], params: Dict[str, Any], source: Optional[str]) -> None:
+    """Trains once with ``params`` inside the runner's run (see the module's docstring)."""
+    from . import _ambient
+
+    exp = _ambient.owner()
+    if exp is not None:
+        exp.params.set(**params)
+        if source:
+            session, _, trial = source.partition("#")
+            exp.params.set(**{"tuned.session": session, **({"tuned.trial": int(trial)} if trial.isdigit() else {})})
+    if script:
+        objective = script_objective(script, spec.get("objective"), spec)
+        result = objective(FixedTrial(params, exp))
+        values = list(result) if isinstance(result, (list, tuple)) else [result]
+        names = spec.get("metric_names") or (["value"] if len(values) == 1 else [f"value_{i}" for i in range(len(values))])
+        if exp is not None:
+            exp.metrics("tuned").log(step=0, **{str(n): float(v) for n, v in zip(names, values)})
+        print(f"mlwb tune: trained with {json.dumps(params, default=str)}: {', '.join(f'{n}={float(v):.6g}' for n, v in zip(names, values))}")
+        return
+    model = spec["model"]
+    module_name, _, cls_name = model["estimator"].rpartition(".")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    X, y = load_dataset(model["dataset"], spec.get("_dir", os.getcwd()))
+    est = cls(**{**dict(model.get("params") or {}), **params})
+    score = model_objective(spec)(FixedTrial(params, None))
+    est.fit(X, y)
+    if exp is not None:
+        exp.metrics("tuned").log(step=0, cv_score=score)
+        exp.files().save_pkl(est, to="model.pkl", description=f"{model['estimator']} fitted on the whole dataset with the tuned params")
+    print(f"mlwb tune: trained {model['estimator']} with {json.dumps(params, default=str)}: cv score {score:.6g}; saved model.pkl")
 
 
 def main(argv: List[str]) -> int:
@@ -327,4 +418,10 @@ def main(argv: List[str]) -> int:
         else:
             print(f"mlwb tune: {result.status}: {len(result.best_trials)} trial(s) on the Pareto front")
 
+    if "params" in opts:
+        def train_main() -> None:
+            train_with_params(spec, target if script else None, opts["params"], opts.get("from"))
+
+        return _runner.run(target, [], experiment=experiment, run_name=opts.get("run_name") or f"{study} (tuned params)",
+                           autolog=True, main=train_main)
     return _runner.run(target, [], experiment=experiment, run_name=opts.get("run_name"), autolog=opts["autolog"], main=tune_main)

@@ -438,3 +438,36 @@ def test_the_example_specs_are_valid() -> None:
     for name in ("tune.json", "sgd.json"):
         spec = _tune_cli.load_spec(str(examples / name))
         assert spec["study_name"]
+
+
+def test_cli_trains_once_with_given_params(store: Path, tmp_path: Path) -> None:
+    """--params: no search; a built-in model is fitted on all the data and saved, a script's objective runs once."""
+    pytest.importorskip("sklearn")
+    spec = {"study_name": "tree-bc", "model": {"estimator": "sklearn.tree.DecisionTreeClassifier", "params": {"random_state": 0},
+                                               "dataset": "breast_cancer", "cv": 3}}
+    (tmp_path / "tune.json").write_text(json.dumps(spec))
+    proc = cli(store, tmp_path, "--spec", "tune.json", "--params", '{"max_depth": 3}', "--from", "s123#4")
+    assert proc.returncode == 0, proc.stderr
+    (run_dir,) = run_dirs(store)
+    assert not of_type(run_dir, "tuning.session")
+    params: Dict[str, Any] = {}
+    for e in of_type(run_dir, "params"):
+        params.update(e["values"])
+    assert params["max_depth"] == 3 and params["tuned.session"] == "s123" and params["tuned.trial"] == 4
+    files = [e["path"] for e in of_type(run_dir, "file")]
+    assert "model.pkl" in files
+    assert of_type(run_dir, "status")[-1]["status"] == "completed"
+    write(tmp_path / "train.py", """
+        from mlwb import tune
+
+        @tune.objective(direction="minimize")
+        def objective(trial):
+            x = trial.suggest_float("x", -5, 5)
+            trial.report(x * 2, 0)
+            return (x - 1) ** 2
+    """)
+    proc = cli(store, tmp_path, "--script", "train.py", "--params", '{"x": 3}')
+    assert proc.returncode == 0, proc.stderr
+    assert "value=4" in proc.stdout
+    proc = cli(store, tmp_path, "--script", "train.py", "--params", '[1]')
+    assert proc.returncode == 2 and "--params must be a JSON object" in proc.stderr

@@ -30,8 +30,11 @@ export function modelItem(node: ModelNode): vscode.TreeItem {
   return item;
 }
 
-/** contextValue `version.<stage>[.aliased]` drives which promotions its menu offers. Clicking opens its panel. */
-export function versionItem(node: VersionNode): vscode.TreeItem {
+/**
+ * contextValue `version.<stage>[.aliased][.serving]` drives which promotions its menu offers (and Serve or
+ * Stop Serving). Clicking opens its panel. `served`: its model server's port, when one runs.
+ */
+export function versionItem(node: VersionNode, served?: { port: number }): vscode.TreeItem {
   const v = node.version;
   const item = new vscode.TreeItem(versionLabel(v.version), vscode.TreeItemCollapsibleState.None);
   item.id = `version:${v.model}@${v.version}`;
@@ -41,6 +44,11 @@ export function versionItem(node: VersionNode): vscode.TreeItem {
     label: `${v.model} version ${v.version}, ${STAGE_LABEL[v.stage]}${v.aliases.length ? `, aliases ${v.aliases.join(', ')}` : ''}`,
   };
   item.contextValue = versionContext(v);
+  if (served) {
+    item.description = [item.description, `serving on :${served.port}`].filter(Boolean).join(' · ');
+    item.contextValue += '.serving';
+    item.accessibilityInformation = { label: `${item.accessibilityInformation.label}, serving on port ${served.port}` };
+  }
   item.command = { command: 'mlwb.openVersion', title: 'Open Version', arguments: [{ model: v.model, version: v.version }] };
   return item;
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { StableNodes } from '../platform/stable-nodes';
+import type { ServingLookup } from '../serving/serving-lookup';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import type { ModelSummary, TrackingStore } from '../store';
 import { modelItem, versionItem, withVersionTooltip } from './model-item';
@@ -16,7 +17,17 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   private readonly changed = new vscode.EventEmitter<ModelsNode | ModelsNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
+  private serving: ServingLookup | undefined;
+  private servingSubscription: vscode.Disposable | undefined;
+
   constructor(private readonly store: WorkspaceStore) {}
+
+  /** Served versions show "serving on :PORT" and offer Stop Serving (the hook src/serving provides). */
+  setServing(lookup: ServingLookup): void {
+    this.servingSubscription?.dispose();
+    this.serving = lookup;
+    this.servingSubscription = lookup.onDidChangeServing(() => this.changed.fire(undefined));
+  }
 
   async getChildren(node?: ModelsNode): Promise<ModelsNode[]> {
     if (!this.store.directory) return [];
@@ -27,7 +38,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   }
 
   getTreeItem(node: ModelsNode): vscode.TreeItem {
-    return node.kind === 'model' ? modelItem(node) : versionItem(node);
+    return node.kind === 'model' ? modelItem(node) : versionItem(node, this.serving?.servedOn(node.version.model, node.version.version));
   }
 
   getParent(node: ModelsNode): ModelsNode | undefined {
@@ -90,6 +101,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode>, vscode.D
   }
 
   dispose(): void {
+    this.servingSubscription?.dispose();
     this.changed.dispose();
   }
 }

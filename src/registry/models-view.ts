@@ -12,6 +12,7 @@ export class ModelsView implements vscode.Disposable {
   readonly tree: ModelsTree;
   readonly view: vscode.TreeView<ModelsNode>;
   private stale = false;
+  private hasModels: boolean | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly store: WorkspaceStore) {
@@ -36,7 +37,10 @@ export class ModelsView implements vscode.Disposable {
   private storeChanged(): void {
     void this.store
       .get()
-      .then((s) => vscode.commands.executeCommand('setContext', HAS_MODELS_CONTEXT, s.listModels().length > 0))
+      .then((s) => {
+        const has = s.listModels().length > 0;
+        if (has !== this.hasModels) void vscode.commands.executeCommand('setContext', HAS_MODELS_CONTEXT, (this.hasModels = has));
+      })
       .catch(() => undefined);
     if (!this.view.visible) {
       this.stale = true;

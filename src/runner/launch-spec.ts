@@ -10,19 +10,32 @@ export interface LaunchSpec {
   gpus?: number[];
   /** Extra environment (from the .env file); never recorded. */
   env: Record<string, string>;
+  /**
+   * Another runner subcommand than `run` (e.g. `tune`): the runner gets `<subcommand> ...runnerArgs`
+   * instead of `run <script> ...args`; `script` still names the terminal (the spec or script tuned).
+   */
+  subcommand?: 'tune';
+  runnerArgs?: string[];
 }
 
 /** The terminal's name says what runs, and on which GPUs. */
 export function terminalName(spec: LaunchSpec): string {
   const device = spec.gpus === undefined ? '' : spec.gpus.length ? ` [GPU ${spec.gpus.join(',')}]` : ' [CPU]';
-  return `mlwb: ${path.basename(spec.script)}${device}`;
+  return `mlwb${spec.subcommand ? ` ${spec.subcommand}` : ''}: ${path.basename(spec.script)}${device}`;
 }
 
 /**
  * The runner's command line and environment. python-runner/ goes first on PYTHONPATH so the
  * bundled `mlwb` is used without a pip install.
  */
-export function runnerInvocation(spec: LaunchSpec, runnerDir: string, pipeName: string, storeDir: string, baseEnv: NodeJS.ProcessEnv = process.env) {
+export function runnerInvocation(
+  spec: LaunchSpec,
+  runnerDir: string,
+  pipeName: string,
+  storeDir: string,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+  options: RunnerOptions = {},
+) {
   const env: Record<string, string> = {
     ...spec.env,
     PYTHONPATH: [runnerDir, spec.env.PYTHONPATH ?? baseEnv.PYTHONPATH].filter(Boolean).join(path.delimiter),
@@ -31,7 +44,17 @@ export function runnerInvocation(spec: LaunchSpec, runnerDir: string, pipeName: 
     PYTHONUNBUFFERED: '1',
   };
   if (spec.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = spec.gpus.join(',');
-  return { command: spec.python, args: ['-m', 'mlwb', 'run', spec.script, ...spec.args], env };
+  if (options.systemMetricsInterval !== undefined && Number.isFinite(options.systemMetricsInterval)) {
+    env.MLWB_SYSTEM_METRICS_INTERVAL = String(Math.max(0, options.systemMetricsInterval));
+  }
+  const args = spec.subcommand ? ['-m', 'mlwb', spec.subcommand, ...(spec.runnerArgs ?? [])] : ['-m', 'mlwb', 'run', spec.script, ...spec.args];
+  return { command: spec.python, args, env };
+}
+
+/** Settings read at launch time (not part of a rerun's spec). */
+export interface RunnerOptions {
+  /** Seconds between system/* samples (`mlwb.systemMetricsInterval`); 0 disables them. */
+  systemMetricsInterval?: number;
 }
 
 /** Splits an argument string as a POSIX shell would for plain words and quotes (no expansion). */

@@ -80,10 +80,44 @@ export type FeatureEvent =
   | { kind: 'explainProgress'; stage: string; current: number; total: number }
   | { kind: 'explainResult'; data: Record<string, unknown> }
   | { kind: 'explainComplete'; durationMs: number }
-  | { kind: 'dataProfile'; data: Record<string, unknown> };
+  | { kind: 'dataProfile'; data: Record<string, unknown> }
+  /** `python -m mlwb predict` (runId = its --job-id): rows done so far, bytes of the input read. */
+  | { kind: 'predictProgress'; rows: number; bytesRead: number; bytesTotal: number; fraction: number; output: string }
+  /** The predict job ended; `output` is null unless `status` is done (the partial file is removed). */
+  | {
+      kind: 'predictComplete'; status: 'done' | 'cancelled' | 'error'; rows: number; output: string | null; durationMs: number;
+      peakRssBytes: number | null; exitCode: number; error?: string;
+    };
 export interface FeatureEventParams {
   runId: string;
   event: FeatureEvent;
+}
+/** `python -m mlwb serve` is listening (the same object as its stdout `ready` line). */
+export interface ServeReadyParams {
+  event: 'ready';
+  url: string;
+  host: string;
+  port: number;
+  pid: number;
+  name: string;
+  version: string | null;
+  model: string;
+  format: string;
+  modelClass: string;
+  nFeatures: number | null;
+  sha256: string;
+  tokenRequired: boolean;
+  maxBatch?: number;
+  maxWaitMs?: number;
+  maxBodyBytes?: number;
+}
+/** The server stopped (`reason`: signal, cancel, extension-gone, fatal); `error` when it failed. */
+export interface ServeStoppedParams {
+  reason: string;
+  exitCode: number;
+  url: string;
+  requests: number;
+  error?: string;
 }
 export interface RunFinishedParams {
   runId: string;
@@ -122,6 +156,8 @@ export interface RunnerRequests {
    * when the socket closes, so the runner closes the pipe only after this is answered (or 2 s).
    */
   'run/finished': [RunFinishedParams, null];
+  /** A request for the same reason as run/finished: the pipe closes only after it is answered. */
+  'serve/stopped': [ServeStoppedParams, null];
 }
 export interface RunnerNotifications {
   'run/started': RunStartedParams;
@@ -130,6 +166,7 @@ export interface RunnerNotifications {
   'run/log': RunLogParams;
   'run/claimed': RunClaimedParams;
   'run/event': FeatureEventParams;
+  'serve/ready': ServeReadyParams;
 }
 export interface ExtensionRequests {
   'run/cancel': [CancelParams, CancelResult];

@@ -137,7 +137,7 @@ export class RunCommands {
   }
 
   /** The .env file (setting mlwb.envFile), if there is one; its values go to the process only. */
-  private dotenv(script: vscode.Uri): Record<string, string> {
+  dotenv(script: vscode.Uri): Record<string, string> {
     const folder = vscode.workspace.getWorkspaceFolder(script)?.uri.fsPath;
     const setting = vscode.workspace.getConfiguration('mlwb', script).get<string>('envFile', '${workspaceFolder}/.env');
     const file = setting.replace('${workspaceFolder}', folder ?? path.dirname(script.fsPath));
@@ -148,11 +148,11 @@ export class RunCommands {
     }
   }
 
-  /** The Python file to run: the given one or the active editor's, saved first. */
+  /** The Python file (or model spec) to run: the given one or the active editor's, saved first. */
   private async scriptToRun(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-    if (!target || !target.fsPath.endsWith('.py')) {
-      void vscode.window.showWarningMessage('Open a Python training file to run it.');
+    if (!target || !(target.fsPath.endsWith('.py') || target.fsPath.toLowerCase().endsWith('.mlwb-model.json'))) {
+      void vscode.window.showWarningMessage('Open a Python training file (or a *.mlwb-model.json model spec) to run it.');
       return undefined;
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());

@@ -51,7 +51,9 @@ export class RunManager implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('mlwb');
     const cancelGraceMs = Math.max(1, config.get<number>('cancelGraceSeconds', 10)) * 1000;
     const session = new RunSession(channel, { cancelGraceMs, killGraceMs: 5000 }, (m) => log().warn(m));
-    const { command, args, env } = runnerInvocation(spec, this.runnerDir, channel.pipeName, storeDir);
+    const { command, args, env } = runnerInvocation(spec, this.runnerDir, channel.pipeName, storeDir, process.env, {
+      systemMetricsInterval: config.get<number>('systemMetricsInterval', 10),
+    });
     log().info(`launch: ${command} ${args.join(' ')} (cwd ${spec.cwd}${spec.gpus ? `, CUDA_VISIBLE_DEVICES=${spec.gpus.join(',')}` : ''})`);
     const terminal = vscode.window.createTerminal({
       name: terminalName(spec),

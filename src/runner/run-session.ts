@@ -36,12 +36,18 @@ export interface SessionOptions {
   killGraceMs: number;
   /** Sends a signal to the runner's process (tests and platforms may differ). */
   kill?: (pid: number, signal: NodeJS.Signals) => void;
+  /**
+   * A job that is not a run (`python -m mlwb explain`): it sends no run/started, so `runId` stays
+   * what the caller set (or undefined) and messages name the job by this label.
+   */
+  job?: string;
 }
 
 /**
  * One run launched by the extension, seen through its JSON-RPC channel: validates what the runner
  * sends, turns it into events, and owns cancellation (ask, then SIGTERM, then SIGKILL).
- * The outcome comes from the runner's "finished", never from a terminal's exit code.
+ * The outcome comes from the runner's "finished", never from a terminal's exit code. A job without
+ * a run (SessionOptions.job) is followed the same way, from the handshake to "finished".
  */
 export class RunSession extends EventEmitter<RunSessionEvents> {
   runId: string | undefined;
@@ -64,6 +70,11 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     );
   }
 
+  /** How messages name it: the run, else the job's label. */
+  get name(): string {
+    return this.runId ? `run ${this.runId}` : this.opts.job ?? 'run ?';
+  }
+
   get running(): boolean {
     return this.outcome === undefined;
   }
@@ -76,7 +87,7 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
       this.killTimers.push(
         setTimeout(() => {
           if (!this.running || this.pid === undefined) return;
-          this.warn(`run ${this.runId ?? '?'}: still running after cancel; sending ${signal} to ${this.pid}`);
+          this.warn(`${this.name}: still running after cancel; sending ${signal} to ${this.pid}`);
           try {
             (this.opts.kill ?? process.kill)(this.pid, signal);
           } catch {
@@ -88,9 +99,9 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     escalate('SIGKILL', this.opts.cancelGraceMs + this.opts.killGraceMs);
     try {
       const result = await this.connection?.sendRequest<CancelResult>('run/cancel', { reason });
-      if (result && !result.accepted) this.warn(`run ${this.runId}: the runner refused to cancel`);
+      if (result && !result.accepted) this.warn(`${this.name}: the runner refused to cancel`);
     } catch (err) {
-      this.warn(`run ${this.runId}: cancel request failed (${(err as Error).message}); escalating`);
+      this.warn(`${this.name}: cancel request failed (${(err as Error).message}); escalating`);
     }
   }
 
@@ -121,7 +132,7 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     });
     const on = <T>(method: string, valid: (p: Record<string, unknown>) => boolean, handle: (p: T) => void) =>
       c.onNotification(method, (p: unknown) => {
-        if (!isObject(p) || !valid(p)) return this.warn(`runner sent a malformed ${method}: ${JSON.stringify(p)?.slice(0, 200)}`);
+        if (!isObject(p) || !valid(p)) return this.warn(`${this.name}: runner sent a malformed ${method}: ${JSON.stringify(p)?.slice(0, 200)}`);
         handle(p as T);
       });
     const str = (k: string) => (p: Record<string, unknown>) => typeof p[k] === 'string';
@@ -141,7 +152,7 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
       this.finish({ status: f.status, exitCode: f.exitCode, durationMs: f.durationMs ?? this.elapsed(), error: f.error, traceback: f.traceback });
       return null;
     });
-    c.onUnhandledNotification((n) => this.warn(`runner sent an unknown notification ${n.method}`));
+    c.onUnhandledNotification((n) => this.warn(`${this.name}: runner sent an unknown notification ${n.method}`));
     // vscode-jsonrpc reports the close before it dispatches messages still queued: let them drain
     // (run/finished itself is a request the runner waits on, so it cannot be overtaken).
     c.onClose(() => {

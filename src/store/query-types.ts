@@ -49,6 +49,8 @@ export interface RunSummary {
   notes?: string;
   /** The sort metric's value when sorting by a metric (null: the run lacks it). */
   sortValue?: number | null;
+  /** Set when the run holds hyperparameter tuning sessions. */
+  tuning?: true;
 }
 
 export interface RunList {

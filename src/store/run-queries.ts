@@ -6,7 +6,8 @@ import type { LivenessOptions } from './status';
 import { crashedParam, VISIBLE_RUNS } from './visible-runs';
 
 /** Columns every run query selects from `v` (see VISIBLE_RUNS). */
-export const RUN_COLUMNS = `v.*, (SELECT json_group_array(tag) FROM run_tags t WHERE t.run = v.id) AS tags_json`;
+export const RUN_COLUMNS = `v.*, (SELECT json_group_array(tag) FROM run_tags t WHERE t.run = v.id) AS tags_json,
+  EXISTS (SELECT 1 FROM tuning_sessions ts WHERE ts.run = v.id) AS has_tuning`;
 
 const SORTS = {
   created: 'v.created',
@@ -93,6 +94,7 @@ export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSum
     duration: num(r.duration) ?? (until === undefined ? undefined : until - created),
     tags: (parseJson<string[]>(r.tags_json) ?? []).sort(),
     notes: str(r.notes),
+    ...(Number(r.has_tuning) === 1 ? { tuning: true as const } : {}),
   };
 }
 

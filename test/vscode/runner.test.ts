@@ -37,7 +37,8 @@ describe('run the current training file (real terminals, real Python, JSON-RPC)'
     assert.equal(detail?.status, 'completed');
     assert.equal(detail?.experiment, 'fixtures/sdk', 'the script’s Experiment claimed the runner’s run');
     assert.deepEqual(detail?.params, { lr: 0.1, 'model.depth': 3 });
-    assert.deepEqual(detail?.metrics.map((m) => [m.key, m.count]).sort(), [['eval/acc', 5], ['train/loss', 5]]);
+    // system/* samples start after 1 s: a slow machine may give this short script some (datasets.test.ts checks them)
+    assert.deepEqual(detail?.metrics.filter((m) => !m.key.startsWith('system/')).map((m) => [m.key, m.count]).sort(), [['eval/acc', 5], ['train/loss', 5]]);
     assert.ok(detail?.logs.some((l) => l.msg === 'done training'));
     assert.ok(detail?.logs.some((l) => l.stream === 'stdout' && l.msg.includes('sdk script finished')), 'stdout is captured');
     assert.ok(progress.length > 0 && progress.every((p, i) => i === 0 || p >= progress[i - 1]), `progress arrived: ${progress}`);
@@ -137,12 +138,13 @@ describe('run the current training file (real terminals, real Python, JSON-RPC)'
     const config = vscode.workspace.getConfiguration('mlwb');
     await config.update('pythonPath', '/nonexistent/bin/python3', vscode.ConfigurationTarget.Workspace);
     try {
-      const terminals = vscode.window.terminals.length;
-      copyFileSync(join(FIXTURES, 'raises.py'), join(workspaceDir(), 'raises.py'));
-      await vscode.window.showTextDocument(vscode.Uri.file(join(workspaceDir(), 'raises.py')));
+      // A name no other test uses: other suites' terminals may come and go meanwhile.
+      copyFileSync(join(FIXTURES, 'raises.py'), join(workspaceDir(), 'bad_interpreter_probe.py'));
+      await vscode.window.showTextDocument(vscode.Uri.file(join(workspaceDir(), 'bad_interpreter_probe.py')));
       const run = await vscode.commands.executeCommand('mlwb.runCurrentFile');
       assert.equal(run, undefined);
-      assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(!vscode.window.terminals.some((t) => t.name.includes('bad_interpreter_probe')), 'no terminal was opened');
     } finally {
       await config.update('pythonPath', '/usr/bin/python3', vscode.ConfigurationTarget.Workspace);
     }

@@ -54,7 +54,8 @@ describe('run session against the real Python runner', function () {
   });
 
   it('cancel: the script stops as after Ctrl+C and reports cancelled', async () => {
-    const run = await launch('long_loop.py');
+    // A long grace: on a loaded machine the interrupt may take seconds, and escalation is another test.
+    const run = await launch('long_loop.py', { cancelGraceMs: 30_000 });
     await new Promise<void>((resolve) => run.session.once('started', () => resolve()));
     await run.session.cancel();
     const outcome = await run.finished;

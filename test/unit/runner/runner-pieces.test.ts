@@ -63,6 +63,13 @@ describe('launch specs', () => {
     assert.equal('CUDA_VISIBLE_DEVICES' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false);
   });
 
+  it('passes the system metrics interval (mlwb.systemMetricsInterval) to the runner; 0 disables, negative is 0', () => {
+    assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: 2.5 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '2.5');
+    assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: 0 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
+    assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: -1 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
+    assert.equal('MLWB_SYSTEM_METRICS_INTERVAL' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false, 'unset: the runner’s default');
+  });
+
   it('splits argument lines like a shell (quotes, escapes) and rejects an unclosed quote', () => {
     assert.deepEqual(splitArgs(` --name "my run" --tag 'a b' x\\ y "" `), ['--name', 'my run', '--tag', 'a b', 'x y', '']);
     assert.deepEqual(splitArgs(''), []);

@@ -1,3 +1,4 @@
+// Runs first (mocha sorts files): this is the fresh-workspace journey, before any suite writes runs.
 import * as assert from 'node:assert/strict';
 import { openContainer, page, paneBody, runCommand, screenshot, webview } from './workbench';
 

@@ -1,0 +1,223 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as path from 'node:path';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { PIPE_ENV } from '../runner/protocol';
+import { openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
+import { linkRunner } from './runner-link';
+import { LineSplitter, parseServeLine, type ServeEnd, type ServeReady } from './serve-lines';
+
+export const TOKEN_ENV = 'MLWB_SERVE_TOKEN';
+const STDERR_TAIL = 60;
+
+export interface ServeOptions {
+  python: string;
+  /** python-runner/: put first on PYTHONPATH, so the bundled `mlwb` is used without a pip install. */
+  runnerDir: string;
+  model: string;
+  name: string;
+  version: string;
+  host: string;
+  port: number;
+  /** Required by the server from clients (passed in the environment, never on the command line). */
+  token?: string;
+  maxBatch: number;
+  maxWaitMs: number;
+  maxBodyMb: number;
+  cwd?: string;
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Open the JSON-RPC pipe (the server stops itself when it closes: no server outlives VS Code). */
+  pipe?: boolean;
+}
+
+export type ServeState = 'starting' | 'running' | 'stopping' | 'stopped' | 'died';
+
+/** How a server ended. `requested`: Stop was asked; anything else is a death, reported. */
+export interface ServeExit {
+  state: 'stopped' | 'died';
+  requested: boolean;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** One line for the user: why it ended. */
+  reason: string;
+  /** The server's own `stopped`/`error` line, when it printed one. */
+  end?: ServeEnd;
+}
+
+export interface ServeProcessEvents {
+  state: [ServeState];
+  ready: [ServeReady];
+  stderr: [string];
+  exit: [ServeExit];
+}
+
+/** The runner's rule: localhost and loopback addresses need no token; any other address does. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1';
+}
+
+/** Command line and environment of `python -m mlwb serve`. */
+export function serveInvocation(o: ServeOptions, pipeName?: string) {
+  const base = o.baseEnv ?? process.env;
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    PYTHONPATH: [o.runnerDir, base.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    PYTHONUNBUFFERED: '1',
+  };
+  delete env[TOKEN_ENV];
+  delete env[PIPE_ENV];
+  if (o.token) env[TOKEN_ENV] = o.token;
+  if (pipeName) env[PIPE_ENV] = pipeName;
+  const args = [
+    '-m', 'mlwb', 'serve', '--model', o.model, '--host', o.host, '--port', String(o.port),
+    '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
+    '--name', o.name, '--version', o.version,
+  ];
+  return { command: o.python, args, env };
+}
+
+/**
+ * One `python -m mlwb serve` child process (no terminal): reads its ready line, keeps its stderr tail,
+ * stops it (SIGTERM, then SIGKILL after a grace) and tells a requested stop from a death. No `vscode`.
+ */
+export class ServeProcess extends EventEmitter<ServeProcessEvents> {
+  state: ServeState = 'starting';
+  ready: ServeReady | undefined;
+  exit: ServeExit | undefined;
+  readonly stderrTail: string[] = [];
+  readonly startedAt = Date.now();
+  private end: ServeEnd | undefined;
+  private stopRequested = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly exited: Promise<ServeExit>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly channel: RunnerChannel | undefined,
+    warn: (m: string) => void,
+  ) {
+    super();
+    this.exited = new Promise((resolve) => this.once('exit', resolve));
+    const out = new LineSplitter((line) => this.stdoutLine(line));
+    const err = new LineSplitter((line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+      this.emit('stderr', line);
+    });
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => out.push(d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => err.push(d));
+    child.on('error', (e) => {
+      err.push(`could not start ${e.message}\n`);
+      this.finish(null, null);
+    });
+    child.on('close', (code, signal) => {
+      out.end();
+      err.end();
+      this.finish(code, signal);
+    });
+    channel?.connected.then(
+      (c: MessageConnection) =>
+        linkRunner(c, {
+          warn,
+          ready: (r) => this.becomeReady(r),
+          stopped: () => undefined, // stdout's last line and the exit say the same, in order
+        }),
+      () => undefined, // never connected: stdout and the exit code still tell everything
+    );
+  }
+
+  static async start(o: ServeOptions, warn: (m: string) => void = () => undefined): Promise<ServeProcess> {
+    const channel = o.pipe === false ? undefined : await openRunnerChannel(30_000).catch((e: Error) => {
+      warn(`serving without the pipe: ${e.message}`);
+      return undefined;
+    });
+    const { command, args, env } = serveInvocation(o, channel?.pipeName);
+    const child = spawn(command, args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    return new ServeProcess(child, channel, warn);
+  }
+
+  get pid(): number | undefined {
+    return this.ready?.pid ?? this.child.pid;
+  }
+
+  /** Resolves once listening; rejects with the server's own error when it ends first. */
+  whenReady(): Promise<ServeReady> {
+    if (this.ready) return Promise.resolve(this.ready);
+    if (this.exit) return Promise.reject(new Error(this.exit.reason));
+    return new Promise((resolve, reject) => {
+      const onReady = (r: ServeReady) => {
+        this.off('exit', onExit);
+        resolve(r);
+      };
+      const onExit = (e: ServeExit) => {
+        this.off('ready', onReady);
+        reject(new Error(e.reason));
+      };
+      this.once('ready', onReady);
+      this.once('exit', onExit);
+    });
+  }
+
+  /** SIGTERM (the server drains and says "stopped"), then SIGKILL after `graceMs`. */
+  stop(graceMs = 5000): Promise<ServeExit> {
+    if (this.exit) return Promise.resolve(this.exit);
+    if (!this.stopRequested) {
+      this.stopRequested = true;
+      this.setState('stopping');
+      this.signal('SIGTERM');
+      this.killTimer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+      this.killTimer.unref?.();
+    }
+    return this.exited;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.exit) return;
+    try {
+      this.child.kill(sig);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private stdoutLine(line: string): void {
+    const event = parseServeLine(line);
+    if (!event) {
+      this.emit('stderr', `(stdout) ${line}`);
+      return;
+    }
+    if (event.event === 'ready') this.becomeReady(event);
+    else this.end = event;
+  }
+
+  private becomeReady(r: ServeReady): void {
+    if (this.ready || this.exit) return;
+    this.ready = r;
+    this.setState(this.stopRequested ? 'stopping' : 'running');
+    this.emit('ready', r);
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exit) return;
+    clearTimeout(this.killTimer);
+    this.channel?.close();
+    const died = !this.stopRequested;
+    const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    const said = this.end?.error ?? (died ? this.stderrTail.filter((l) => !l.startsWith('(stdout)')).slice(-3).join(' ') : '');
+    const reason = !died
+      ? `stopped (${how})`
+      : !this.ready
+        ? `could not start (${how})${said ? `: ${said}` : ''}`
+        : `stopped unexpectedly (${how}${this.end?.reason ? `, ${this.end.reason}` : ''})${said ? `: ${said}` : ''}`;
+    this.exit = { state: died ? 'died' : 'stopped', requested: !died, exitCode: code, signal, reason, end: this.end };
+    this.setState(this.exit.state);
+    this.emit('exit', this.exit);
+  }
+
+  private setState(s: ServeState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.emit('state', s);
+  }
+}

@@ -1,0 +1,78 @@
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { page, runCommand, screenshot, webview, workspace } from './workbench';
+
+const ROWS = 50_000;
+
+/** A CSV with every kind of column the profiler tells apart, and a few problems for its warnings. */
+function writeCsv(file: string): void {
+  const cities = ['Paris', '"Lyon, FR"', 'Zürich', 'Oslo', '"New ""York"""'];
+  const lines = ['id,age,income,score,city,member,signup,constant,notes'];
+  let seed = 3;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let i = 0; i < ROWS; i++) {
+    const age = Math.round(18 + rand() * 60);
+    const income = (20000 + age * 800 + (rand() - 0.5) * 30000).toFixed(2);
+    const score = rand() < 0.35 ? '' : (rand() * 100).toFixed(1);
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    lines.push(`row-${i},${age},${income},${score},${cities[i % cities.length]},${rand() < 0.3 ? 'true' : 'false'},2024-02-${day},same,${i % 1000 === 0 ? 'n/a' : i % 97 === 0 ? 42 : 'ok'}`);
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+describe('dataset profile in the real workbench', () => {
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await screenshot('datasets-failed');
+  });
+
+  after(async () => {
+    await runCommand('View: Close All Editors');
+  });
+
+  it('profiles a CSV from the explorer’s context menu, then scrolls its virtualized rows table', async () => {
+    writeCsv(join(workspace(), 'customers.csv'));
+    await runCommand('View: Close All Editors');
+    await runCommand('View: Show Explorer');
+    // the file watcher may not have seen the new file yet: the explorer's own Refresh
+    await page().locator('.explorer-folders-view').hover();
+    await page().locator('.pane-header a.action-label[aria-label^="Refresh Explorer"]').click({ force: true });
+    const row = page().locator('.explorer-folders-view .monaco-list-row', { hasText: 'customers.csv' });
+    await row.waitFor({ timeout: 30_000 });
+    await row.click({ button: 'right' });
+    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: 'Profile Dataset' }).first();
+    await item.waitFor();
+    await page().waitForTimeout(500); // the menu ignores a click too soon after it opened
+    await item.click();
+
+    const rows = webview().locator('[data-testid="summary-rows"]');
+    await rows.waitFor({ timeout: 60_000 });
+    assert.equal(await rows.textContent(), ROWS.toLocaleString('en-US'));
+    assert.equal(await webview().locator('[data-testid="column-card"]').count(), 9);
+    const warnings = await webview().locator('[data-testid="warnings"] li').allTextContents();
+    for (const part of ['"constant" has a single value', '"score" is missing in', '"notes" mixes types', '"id" has a different value in']) {
+      assert.ok(warnings.some((w) => w.includes(part)), `${part} in ${JSON.stringify(warnings)}`);
+    }
+    assert.ok((await webview().locator('[data-testid="histogram-canvas"]').count()) >= 3, 'numeric columns have histograms');
+
+    // Only the visible rows are in the DOM; scrolling far down asks the host for that page.
+    const viewport = webview().locator('[data-testid="rows-viewport"]');
+    await webview().locator('tr[data-row="0"] td', { hasText: 'row-0' }).waitFor();
+    const rendered = await viewport.locator('tbody tr').count();
+    assert.ok(rendered > 5 && rendered < 40, `${rendered} rows rendered of ${ROWS}`);
+    await viewport.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.75));
+    const first = Number(await viewport.getAttribute('data-first-row'));
+    assert.ok(first > ROWS * 0.6 && first < ROWS * 0.9, `first visible row ${first}`);
+    await webview().locator(`tr[data-row="${first}"] td`, { hasText: `row-${first}` }).waitFor({ timeout: 15_000 });
+    await viewport.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await webview().locator(`tr[data-row="${ROWS - 1}"] td`, { hasText: `row-${ROWS - 1}` }).waitFor({ timeout: 15_000 });
+    await viewport.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.5));
+    const middle = Number(await viewport.getAttribute('data-first-row'));
+    await webview().locator(`tr[data-row="${middle}"] td`, { hasText: `row-${middle}` }).waitFor({ timeout: 15_000 });
+    await page().waitForTimeout(300);
+    await screenshot('dataset-profile');
+    await webview().locator('[data-testid="column-card"]').nth(3).scrollIntoViewIfNeeded();
+    await page().waitForTimeout(300);
+    await screenshot('dataset-profile-columns');
+  });
+});
