@@ -34,6 +34,7 @@ import time
 from typing import Any, Dict, Optional, Set, Tuple
 
 from . import _ambient
+from ._import_hook import PatchOnImport, replace
 from ._records import record
 
 METHODS = ("fit", "fit_transform", "fit_predict")
@@ -53,90 +54,23 @@ _unsaved: Dict[str, Tuple[Any, Dict[str, Any]]] = {}  # class -> (latest estimat
 _warned: Set[str] = set()
 
 
-class _Finder:
-    """Meta-path hook: runs a patcher right after a target module (``_HOOKS``) has been executed."""
-
-    def __init__(self) -> None:
-        self.todo = dict(_HOOKS)
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        patcher = self.todo.pop(fullname, None)
-        if patcher is None:
-            return None
-        if not self.todo:
-            _remove_finder()
-        spec = None
-        for finder in list(sys.meta_path):
-            find = getattr(finder, "find_spec", None)
-            if finder is self or find is None:
-                continue
-            spec = find(fullname, path, target)
-            if spec is not None:
-                break
-        loader = getattr(spec, "loader", None)
-        if spec is None or loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            try:
-                original(module)
-            finally:
-                try:
-                    del loader.exec_module  # back to the class's method
-                except AttributeError:
-                    pass
-            try:
-                patcher(module)
-            except Exception as e:
-                _warn("install", f"autolog: could not patch scikit-learn: {e!r}")
-
-        try:
-            loader.exec_module = exec_module
-        except (AttributeError, TypeError):
-            return spec
-        return spec
-
-    def invalidate_caches(self) -> None:
-        pass
-
-
-_finder: Optional[_Finder] = None
-
-
-def _remove_finder() -> None:
-    global _finder
-    if _finder is not None:
-        try:
-            sys.meta_path.remove(_finder)
-        except ValueError:
-            pass
-        _finder = None
+_hook: Optional[PatchOnImport] = None
 
 
 def install() -> None:
     """Enable autologging: patch now if sklearn is already imported, else when the script imports it."""
-    global _enabled, _finder
+    global _enabled, _hook
     _enabled = True
     _ambient.add_finisher(_finish)
-    missing = False
-    for name, patcher in _HOOKS.items():
-        module = sys.modules.get(name)
-        if module is not None:
-            patcher(module)
-        else:
-            missing = True
-    if missing and _finder is None:
-        _finder = _Finder()
-        _finder.todo = {k: v for k, v in _HOOKS.items() if k not in sys.modules}
-        sys.meta_path.insert(0, _finder)
+    _hook = replace(_hook, PatchOnImport(_HOOKS, lambda name, e: _warn("install", f"autolog: could not patch {name}: {e!r}")))
 
 
 def uninstall() -> None:
     """Stop logging (patched classes stay patched but pass straight through)."""
     global _enabled
     _enabled = False
-    _remove_finder()
+    if _hook is not None:
+        _hook.remove()
 
 
 def _on_validation(module: Any) -> None:

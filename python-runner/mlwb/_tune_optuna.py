@@ -29,6 +29,7 @@ import traceback
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _ambient
+from ._import_hook import PatchOnImport, replace
 from ._tune_session import SessionWriter, remove_stop_flag
 from ._tune_space import Space, grid_values
 
@@ -445,83 +446,23 @@ def _patch(optuna: Any) -> None:
     study_mod.Study.optimize = _wrap_optimize(study_mod.Study.optimize)
 
 
-class _Finder:
-    """Meta-path hook: patches optuna right after the script imports it."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "optuna":
-            return None
-        _remove_finder()
-        spec = None
-        for finder in list(sys.meta_path):
-            find = getattr(finder, "find_spec", None)
-            if finder is self or find is None:
-                continue
-            spec = find(fullname, path, target)
-            if spec is not None:
-                break
-        loader = getattr(spec, "loader", None)
-        if spec is None or loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        original = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            try:
-                original(module)
-            finally:
-                try:
-                    del loader.exec_module
-                except AttributeError:
-                    pass
-            try:
-                _patch(module)
-            except Exception as e:
-                _warn("install", f"optuna autocapture: could not patch optuna: {e!r}")
-
-        try:
-            loader.exec_module = exec_module
-        except (AttributeError, TypeError):
-            return spec
-        return spec
-
-    def invalidate_caches(self) -> None:
-        pass
-
-
-_finder: Optional[_Finder] = None
-
-
-def _remove_finder() -> None:
-    global _finder
-    if _finder is not None:
-        try:
-            sys.meta_path.remove(_finder)
-        except ValueError:
-            pass
-        _finder = None
+_hook: Optional[PatchOnImport] = None
 
 
 def install() -> None:
     """Capture optuna studies from now on: patch optuna now if imported, else when the script imports it."""
-    global _enabled, _finder
+    global _enabled, _hook
     _enabled = True
     _ambient.add_finisher(_finish)
-    module = sys.modules.get("optuna")
-    if module is not None:
-        try:
-            _patch(module)
-        except Exception as e:
-            _warn("install", f"optuna autocapture: could not patch optuna: {e!r}")
-    elif _finder is None:
-        _finder = _Finder()
-        sys.meta_path.insert(0, _finder)
+    _hook = replace(_hook, PatchOnImport({"optuna": _patch}, lambda name, e: _warn("install", f"optuna autocapture: could not patch {name}: {e!r}")))
 
 
 def uninstall() -> None:
     """Stop capturing (patched functions stay but pass straight through)."""
     global _enabled
     _enabled = False
-    _remove_finder()
+    if _hook is not None:
+        _hook.remove()
 
 
 def _warn(key: str, message: str) -> None:
