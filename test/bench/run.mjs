@@ -88,7 +88,7 @@ function pythonBenches() {
     const r = spawnSync('/usr/bin/python3', [join(dir, f)], { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, PYTHONPATH: join(repoRoot, 'python-runner') } });
     if (r.status !== 0) throw new Error(`${f} failed:\n${r.stderr}`);
     for (const fig of JSON.parse(r.stdout.trim().split('\n').pop()).figures) {
-      figures.push({ ...fig, baselineName: fig.baselineName ?? fig.baseline_name });
+      figures.push({ ...fig, baselineName: fig.baselineName ?? fig.baseline_name, ratio: fig.value / fig.baseline });
     }
   }
 }
@@ -98,12 +98,13 @@ const groups = { bundles: bundleSizes, modules: moduleBenches, python: pythonBen
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(groups)) if (!wanted.length || wanted.includes(name)) await run();
 
-const fmt = (n) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
-const rows = figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baselineName, `${f.ratio.toFixed(2)}×`]);
+writeFileSync(join(repoRoot, 'bench-results.json'), JSON.stringify({ when: new Date().toISOString(), figures }, null, 2));
+const fmt = (n) => (typeof n !== 'number' || !Number.isFinite(n) ? 'n/a' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
+const ratio = (r) => (Number.isFinite(r) ? `${r < 0.01 ? r.toPrecision(2) : r.toFixed(2)}×` : 'n/a');
+const rows = figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${fmt(f.baseline)} ${f.unit}`, f.baselineName, ratio(f.ratio)]);
 const head = ['figure', 'value', 'baseline', 'baseline is', 'ratio'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
-writeFileSync(join(repoRoot, 'bench-results.json'), JSON.stringify({ when: new Date().toISOString(), figures }, null, 2));
