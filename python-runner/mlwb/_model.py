@@ -113,6 +113,11 @@ class Model:
         try:
             if low.endswith((".json", ".ubj")):
                 self.obj, self.format = _load_xgboost(self.path)
+            elif low.endswith((".pt", ".pth")):
+                # Checkpoints saved by a *.mlwb-model.json run carry their spec: rebuilt, then served like sklearn.
+                from ._modelspec import SpecModel
+
+                self.obj, self.format = SpecModel(self.path), "torch"
             else:
                 self.obj, self.format = _load_pickle(self.path)
         except ModelLoadError:

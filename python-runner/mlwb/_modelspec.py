@@ -549,6 +549,31 @@ def infer(weights: str, inputs: Any, spec_path: Optional[str] = None, scale: Opt
     return result
 
 
+class SpecModel:
+    """A trained spec checkpoint with scikit-learn's predict surface, so `mlwb serve` and `mlwb predict`
+    take it like any other model: rows of raw inputs (e.g. 64 pixels for 8×8 digits), scaled as in training."""
+
+    def __init__(self, weights: str) -> None:
+        import torch
+
+        self._torch = torch
+        self._model, spec, classes, _ = load_checkpoint(weights)
+        self.classes_ = list(classes)
+        self.n_features_in_ = math.prod(input_shape(spec))
+        d = dataset_of(spec)
+        self._scale = d.get("scale", DATASETS[d["type"]][2] if d["type"] in DATASETS else 1.0)
+
+    def predict_proba(self, X: Any) -> Any:
+        x = self._torch.as_tensor(X, dtype=self._torch.float32).reshape(-1, self.n_features_in_)
+        with self._torch.no_grad():
+            return self._torch.softmax(self._model(x / self._scale), dim=1).numpy()
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        return np.asarray(self.classes_, dtype=object)[self.predict_proba(X).argmax(axis=1)]
+
+
 INFER_USAGE = """\
 usage: python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] (--input JSON | --input-file FILE | --input -)
                             [--scale X]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import os
 import signal
@@ -108,6 +109,25 @@ def test_trains_the_seed_cnn_on_digits_to_a_sane_accuracy(store: Path, tmp_path:
     many = _modelspec.infer(str(weights), [list(digits.data[i]) for i in range(40)])
     hits = sum(p["label"] == str(digits.target[i]) for i, p in enumerate(many["predictions"]))
     assert hits >= 32
+
+    # Served like any registered model: MLflow's /invocations answers with the same labels.
+    from serve_helpers import Served
+
+    served = Served(weights)
+    try:
+        assert served.ready["format"] == "torch" and served.ready["nFeatures"] == 64
+        rows = [[float(v) for v in digits.data[i]] for i in range(40)]
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+        conn.request("POST", "/invocations", json.dumps({"instances": rows}), {"Content-Type": "application/json"})
+        reply = conn.getresponse()
+        assert reply.status == 200
+        assert json.loads(reply.read())["predictions"] == [p["label"] for p in many["predictions"]]
+        conn.request("POST", "/invocations?proba=1", json.dumps({"instances": rows[:1]}), {"Content-Type": "application/json"})
+        probs = json.loads(conn.getresponse().read())["predictions"][0]
+        assert len(probs) == 10 and abs(sum(probs) - 1) < 1e-4
+        conn.close()
+    finally:
+        served.stop()
 
 
 def test_cancel_mid_training_ends_cancelled(store: Path, tmp_path: Path) -> None:

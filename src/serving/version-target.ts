@@ -8,8 +8,9 @@ import { resolveInterpreter } from '../runner/interpreter';
 export class Cancelled extends Error {}
 
 /** Formats `python -m mlwb serve` / `predict` can load. */
-const SERVABLE = new Set(['pickle', 'joblib', 'xgboost-json', 'xgboost-ubj']);
-const PICKLES = new Set(['pickle', 'joblib']);
+// torch: checkpoints of *.mlwb-model.json runs (weights + spec); torch.load unpickles, hence the warning.
+const SERVABLE = new Set(['pickle', 'joblib', 'xgboost-json', 'xgboost-ubj', 'torch']);
+const PICKLES = new Set(['pickle', 'joblib', 'torch']);
 const TRUSTED_KEY = 'mlwb.serving.trustedPickles';
 
 export const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
