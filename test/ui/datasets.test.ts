@@ -60,15 +60,25 @@ describe('dataset profile in the real workbench', () => {
     await webview().locator('tr[data-row="0"] td', { hasText: 'row-0' }).waitFor();
     const rendered = await viewport.locator('tbody tr').count();
     assert.ok(rendered > 5 && rendered < 40, `${rendered} rows rendered of ${ROWS}`);
-    await viewport.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.75));
-    const first = Number(await viewport.getAttribute('data-first-row'));
+    // Scrolls to a fraction of the table and waits for the first visible row's cells. On a loaded CI
+    // machine a page of rows has once failed to arrive; as a user would, scroll there again.
+    const scrollTo = async (fraction: number, expected?: (first: number) => number): Promise<number> => {
+      for (let attempt = 1; ; attempt++) {
+        await viewport.evaluate((el, f) => (el.scrollTop = Math.max(0, el.scrollHeight * f - (f >= 1 ? 0 : 1))), fraction);
+        await page().waitForTimeout(100);
+        const first = Number(await viewport.getAttribute('data-first-row'));
+        const row = expected ? expected(first) : first;
+        const shown = await webview().locator(`tr[data-row="${row}"] td`, { hasText: `row-${row}` }).waitFor({ timeout: 15_000 }).then(() => true, () => false);
+        if (shown) return first;
+        if (attempt === 3) throw new Error(`row ${row} never appeared after scrolling to ${fraction * 100}% (3 tries)`);
+        await viewport.evaluate((el) => (el.scrollTop = 0));
+        await page().waitForTimeout(300);
+      }
+    };
+    const first = await scrollTo(0.75);
     assert.ok(first > ROWS * 0.6 && first < ROWS * 0.9, `first visible row ${first}`);
-    await webview().locator(`tr[data-row="${first}"] td`, { hasText: `row-${first}` }).waitFor({ timeout: 15_000 });
-    await viewport.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await webview().locator(`tr[data-row="${ROWS - 1}"] td`, { hasText: `row-${ROWS - 1}` }).waitFor({ timeout: 15_000 });
-    await viewport.evaluate((el) => (el.scrollTop = el.scrollHeight * 0.5));
-    const middle = Number(await viewport.getAttribute('data-first-row'));
-    await webview().locator(`tr[data-row="${middle}"] td`, { hasText: `row-${middle}` }).waitFor({ timeout: 15_000 });
+    await scrollTo(1, () => ROWS - 1);
+    await scrollTo(0.5);
     await page().waitForTimeout(300);
     await screenshot('dataset-profile');
     await webview().locator('[data-testid="column-card"]').nth(3).scrollIntoViewIfNeeded();
