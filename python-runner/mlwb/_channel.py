@@ -25,9 +25,11 @@ def say(message: str) -> None:
 
 
 def connect(capabilities: List[str], handlers: Dict[str, Callable[[Any], Any]],
-            on_close: Optional[Callable[[], None]] = None) -> Optional[RpcClient]:
-    """Connect to ``$MLWB_RPC_PIPE`` and shake hands; None (said once on stderr) when that fails."""
-    pipe = os.environ.get(PIPE_ENV)
+            on_close: Optional[Callable[[], None]] = None, pipe: Optional[str] = None,
+            fallback: str = "carrying on without it") -> Optional[RpcClient]:
+    """Connect to ``pipe`` (default ``$MLWB_RPC_PIPE``) and shake hands within ~5 s; None (said once on
+    stderr, ending with ``fallback``) when that fails."""
+    pipe = pipe or os.environ.get(PIPE_ENV)
     if not pipe:
         return None
     from . import __version__
@@ -36,7 +38,7 @@ def connect(capabilities: List[str], handlers: Dict[str, Callable[[Any], Any]],
     try:
         transport = open_transport(pipe, CONNECT_TIMEOUT_S)
     except OSError as e:
-        say(f"VS Code is not listening ({e.strerror or e}); carrying on without it")
+        say(f"VS Code is not listening ({e.strerror or e}); {fallback}")
         return None
     rpc = RpcClient(transport, handlers, on_close=on_close)
     params = {
@@ -48,10 +50,11 @@ def connect(capabilities: List[str], handlers: Dict[str, Callable[[Any], Any]],
         result = rpc.request(HANDSHAKE, params, timeout=max(0.1, deadline - time.monotonic()))
     except (RpcError, TimeoutError, OSError) as e:
         rpc.close(0.2)
-        say(f"VS Code is not listening (handshake failed: {e}); carrying on without it")
+        say(f"VS Code is not listening (handshake failed: {e}); {fallback}")
         return None
     if not isinstance(result, dict) or not result.get("accepted"):
+        reason = result.get("reason") if isinstance(result, dict) else None
         rpc.close(0.2)
-        say("VS Code refused the handshake; carrying on without it")
+        say(f"VS Code is not listening (handshake refused{': ' + str(reason) if reason else ''}); {fallback}")
         return None
     return rpc

@@ -22,31 +22,20 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from . import _ambient, _autolog, _sysmetrics, _tune_optuna
 from ._capture import TeeStream
 from ._encode import dumps
+from ._channel import connect, say
 from ._experiment import Experiment
 from ._lifecycle import close_open, describe
-from ._protocol import (HANDSHAKE, PIPE_ENV, PROTOCOL_VERSION, RUN_CANCEL, RUN_CLAIMED, RUN_EVENT, RUN_FINISHED,
+from ._protocol import (PIPE_ENV, RUN_CANCEL, RUN_CLAIMED, RUN_EVENT, RUN_FINISHED,
                         RUN_JOURNAL_FLUSHED, RUN_LOG, RUN_PROGRESS, RUN_STARTED, SYSTEM_INFO)
-from ._rpc import ReplyThen, RpcClient, RpcError, open_transport
+from ._rpc import ReplyThen, RpcClient
 from ._secrets import mask_argv
 from ._store import resolve_store
 from ._sysinfo import capabilities, system_info
 
-CONNECT_TIMEOUT_S = 5.0
 FLUSH_NOTIFY_INTERVAL_S = 0.2
 PROGRESS_INTERVAL_S = 0.1
 EXIT_CANCELLED = 130
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def _say(message: str) -> None:
-    """One line from the runner itself on the terminal's stderr."""
-    stream = sys.__stderr__ or sys.stderr
-    if stream is not None:
-        try:
-            stream.write(f"mlwb: {message}\n")
-            stream.flush()
-        except (OSError, ValueError):
-            pass
 
 
 def version() -> str:
@@ -79,36 +68,12 @@ class Session:
 
     def connect(self, pipe: str, autolog: bool) -> None:
         """Connect and shake hands within ~5 s; on any failure say so once and carry on without VS Code."""
-        deadline = time.monotonic() + CONNECT_TIMEOUT_S
-        try:
-            transport = open_transport(pipe, CONNECT_TIMEOUT_S)
-        except OSError as e:
-            _say(f"VS Code is not listening ({e.strerror or e}); tracking to the journal only")
-            return
-        rpc = RpcClient(transport, {RUN_CANCEL: self._on_cancel, SYSTEM_INFO: self._on_system_info},
-                        on_close=self._on_connection_lost)
-        params = {
-            "protocol": PROTOCOL_VERSION, "runner": version(),
-            "python": {"executable": sys.executable, "version": sys.version.split()[0]},
-            "pid": os.getpid(), "capabilities": capabilities(autolog),
-        }
-        try:
-            result = rpc.request(HANDSHAKE, params, timeout=max(0.1, deadline - time.monotonic()))
-        except (RpcError, TimeoutError, OSError) as e:
-            rpc.close(0.2)
-            _say(f"VS Code is not listening (handshake failed: {e}); tracking to the journal only")
-            return
-        if not isinstance(result, dict) or not result.get("accepted"):
-            reason = result.get("reason") if isinstance(result, dict) else None
-            rpc.close(0.2)
-            _say(f"VS Code is not listening (handshake refused{': ' + str(reason) if reason else ''}); "
-                 "tracking to the journal only")
-            return
-        self.rpc = rpc
+        self.rpc = connect(capabilities(autolog), {RUN_CANCEL: self._on_cancel, SYSTEM_INFO: self._on_system_info},
+                           on_close=self._on_connection_lost, pipe=pipe, fallback="tracking to the journal only")
 
     def _on_connection_lost(self) -> None:
         if not self._finished:
-            _say("lost the connection to VS Code; tracking to the journal only")
+            say("lost the connection to VS Code; tracking to the journal only")
 
     def notify(self, method: str, params: Dict[str, Any]) -> None:
         rpc = self.rpc
@@ -124,7 +89,7 @@ class Session:
                 return {"accepted": False}
             self.cancel_requested = True
             self.cancel_reason = str(reason) if reason else None
-        _say("cancelled from VS Code" + (f" ({reason})" if reason else ""))
+        say("cancelled from VS Code" + (f" ({reason})" if reason else ""))
         # Answer first (the reply is queued before run/finished can be), then interrupt the script.
         return ReplyThen({"accepted": True}, self._interrupt_script)
 
