@@ -3,7 +3,8 @@ import { registerExperimentCommands } from './experiments/experiment-commands';
 import { ExperimentsView } from './experiments/experiments-view';
 import { OverviewPanel, OVERVIEW_VIEW_TYPE } from './overview/overview-panel';
 import { DisposableOwner } from './platform/disposables';
-import { log, showError } from './platform/log';
+import { registerCommand } from './platform/commands';
+import { log } from './platform/log';
 import { WorkspaceStore } from './platform/workspace-store';
 import { registerRunCommands } from './runs/run-commands';
 import { registerRunPanels, type RunPanels } from './runs/panel-commands';
@@ -59,17 +60,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
     }),
   );
 
-  const command = (id: string, fn: (...args: unknown[]) => unknown) =>
-    owner.track(
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          void showError(`${id}: ${(err as Error).message}`);
-          return undefined;
-        }
-      }),
-    );
+  const command = (id: string, fn: (...args: unknown[]) => unknown) => owner.track(registerCommand(id, fn));
   command('mlwb.showOverview', () => overview.show());
   command('mlwb.refresh', () => store.refresh());
   command('mlwb.rebuildIndex', () => store.rebuild());

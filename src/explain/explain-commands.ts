@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { registerCommand } from '../platform/commands';
+import { Cancelled, registerCommand } from '../platform/commands';
 import { log, showError } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { optionsOf, versionRefOf } from '../registry/model-nodes';
@@ -48,7 +48,6 @@ const STAGES: Record<string, [string, number]> = {
   partialDependence: ['Partial dependence', 15],
 };
 
-class Cancelled extends Error {}
 
 /**
  * Explain Model… (a version, a run, a model file) and Open Explanation: pickers for what is not
@@ -71,18 +70,9 @@ export class ExplainCommands {
   }
 
   register(): vscode.Disposable[] {
-    const command = (id: string, fn: (...args: unknown[]) => unknown) =>
-      registerCommand(id, async (...args) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          if (err instanceof Cancelled) return undefined;
-          throw err;
-        }
-      });
     return [
-      command('mlwb.explainModel', (target?: unknown, options?: unknown) => this.explain(target, options)),
-      command('mlwb.openExplanation', (target?: unknown) => this.openExplanation(target)),
+      registerCommand('mlwb.explainModel', (target?: unknown, options?: unknown) => this.explain(target, options)),
+      registerCommand('mlwb.openExplanation', (target?: unknown) => this.openExplanation(target)),
     ];
   }
 

@@ -1,15 +1,20 @@
 import * as vscode from 'vscode';
 import { showError } from './log';
 
+/** Thrown when the user dismisses a prompt (Escape on a quick pick, a modal's Cancel): the command ends quietly. */
+export class Cancelled extends Error {}
+
 /**
  * Registers a command whose failure is shown (with the log one click away), never thrown at the
- * menu or keybinding that ran it. Returns what the command returns, undefined after a failure.
+ * menu or keybinding that ran it. Returns what the command returns, undefined after a failure or a
+ * Cancelled prompt.
  */
 export function registerCommand(id: string, fn: (...args: unknown[]) => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
       return await fn(...args);
     } catch (err) {
+      if (err instanceof Cancelled) return undefined;
       void showError(`${id}: ${(err as Error).message}`);
       return undefined;
     }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { confirmed, registerCommand } from '../platform/commands';
+import { Cancelled, confirmed, registerCommand } from '../platform/commands';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { checkAlias, type ModelStage, type ModelVersionDetail, type TrackingStore } from '../store';
 import { aliasMessage, STAGE_LABEL, stageMessage, versionLabel } from './model-text';
@@ -38,18 +38,8 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
     return { ...change, message };
   };
 
-  const command = (id: string, fn: (...args: unknown[]) => unknown) =>
-    registerCommand(id, async (...args) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        if (err instanceof Cancelled) return undefined;
-        throw err;
-      }
-    });
-
   return [
-    command('mlwb.registerModel', async (target?: unknown, options?: unknown) => {
+    registerCommand('mlwb.registerModel', async (target?: unknown, options?: unknown) => {
       const registered = await registerModel(store, target, Array.isArray(options) ? undefined : options);
       if (!registered) return undefined;
       const text = `Registered ${registered.model} ${versionLabel(registered.version)}.`;
@@ -57,10 +47,10 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       if (view.view.visible) await view.reveal(registered.model, registered.version).catch(() => undefined);
       return registered;
     }),
-    command('mlwb.promoteToStaging', setStage('staging')),
-    command('mlwb.promoteToProduction', setStage('production')),
-    command('mlwb.archiveVersion', setStage('archived')),
-    command('mlwb.setAlias', async (target?: unknown, alias?: unknown) => {
+    registerCommand('mlwb.promoteToStaging', setStage('staging')),
+    registerCommand('mlwb.promoteToProduction', setStage('production')),
+    registerCommand('mlwb.archiveVersion', setStage('archived')),
+    registerCommand('mlwb.setAlias', async (target?: unknown, alias?: unknown) => {
       const v = await versionOf(target);
       const s = await store.get();
       const value =
@@ -83,7 +73,7 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       void vscode.window.showInformationMessage(message);
       return { ...change, message };
     }),
-    command('mlwb.removeAlias', async (target?: unknown, alias?: unknown) => {
+    registerCommand('mlwb.removeAlias', async (target?: unknown, alias?: unknown) => {
       const v = await versionOf(target);
       if (v.aliases.length === 0) throw new Error(`${v.model} ${versionLabel(v.version)} has no alias.`);
       const value =
@@ -97,7 +87,7 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       await edit(v.model, (s) => s.removeAlias(v.model, value));
       return true;
     }),
-    command('mlwb.describeVersion', async (target?: unknown, description?: unknown) => {
+    registerCommand('mlwb.describeVersion', async (target?: unknown, description?: unknown) => {
       const v = await versionOf(target);
       const value =
         typeof description === 'string'
@@ -106,18 +96,18 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       if (value !== undefined) await edit(v.model, (s) => s.describeVersion(v.model, v.version, value));
       return value;
     }),
-    command('mlwb.openVersion', async (target?: unknown) => {
+    registerCommand('mlwb.openVersion', async (target?: unknown) => {
       const v = await versionOf(target);
       panels.show({ model: v.model, version: v.version });
       return { model: v.model, version: v.version };
     }),
-    command('mlwb.openVersionFile', async (target?: unknown) => {
+    registerCommand('mlwb.openVersionFile', async (target?: unknown) => {
       const v = await versionOf(target);
       const uri = fileOf(v);
       await vscode.commands.executeCommand('vscode.open', uri);
       return uri;
     }),
-    command('mlwb.revealVersionFile', async (target?: unknown) => {
+    registerCommand('mlwb.revealVersionFile', async (target?: unknown) => {
       const v = await versionOf(target);
       const uri = fileOf(v);
       // In the Explorer when the store is inside the workspace; otherwise the OS file manager.
@@ -125,13 +115,13 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       else await vscode.commands.executeCommand('revealFileInOS', uri);
       return uri;
     }),
-    command('mlwb.copyVersionPath', async (target?: unknown) => {
+    registerCommand('mlwb.copyVersionPath', async (target?: unknown) => {
       const v = await versionOf(target);
       await vscode.env.clipboard.writeText(v.filePath);
       vscode.window.setStatusBarMessage(`Copied the path of ${v.model} ${versionLabel(v.version)}`, 3000);
       return v.filePath;
     }),
-    command('mlwb.deleteVersion', async (target?: unknown, options?: unknown) => {
+    registerCommand('mlwb.deleteVersion', async (target?: unknown, options?: unknown) => {
       const v = await versionOf(target);
       const detail = [
         v.stage !== 'none' ? `It is in ${STAGE_LABEL[v.stage]}.` : '',
@@ -142,7 +132,7 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       await edit(v.model, (s) => s.deleteVersion(v.model, v.version));
       return true;
     }),
-    command('mlwb.deleteModel', async (target?: unknown, options?: unknown) => {
+    registerCommand('mlwb.deleteModel', async (target?: unknown, options?: unknown) => {
       const model = await modelOf(target);
       const count = (await store.get()).listVersions(model).length;
       const detail = `${count === 0 ? 'It has no versions.' : `Its ${count} version${count === 1 ? '' : 's'} and their files go with it.`} The deletion is recorded in registry/events.jsonl; the name can be used again.`;
@@ -153,8 +143,6 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
   ];
 }
 
-/** A quick pick's Escape: the command ends quietly. */
-class Cancelled extends Error {}
 
 function fileOf(v: ModelVersionDetail): vscode.Uri {
   if (v.fileMissing) throw new Error(`The file of ${v.model} ${versionLabel(v.version)} is missing: ${v.filePath}`);

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Cancelled } from '../platform/commands';
 import { log, showError } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { versionRefOf } from '../registry/model-nodes';
 import { defaultPredictionsPath, PredictJob } from './predict-job';
 import type { PredictResult } from './serve-lines';
-import { Cancelled, checkServable, isRecord, pythonFor, trustPickle, versionTarget } from './version-target';
+import { checkServable, isRecord, pythonFor, trustPickle, versionTarget } from './version-target';
 
 export interface PredictOptions {
   input?: string;

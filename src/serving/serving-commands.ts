@@ -5,7 +5,7 @@ import { versionRefOf } from '../registry/model-nodes';
 import type { ServingPanels } from './panel/serving-panel';
 import type { PredictJobs } from './predict-commands';
 import type { ServedVersion, ServerManager } from './server-manager';
-import { Cancelled, checkServable, isRecord, pythonFor, trustPickle, versionTarget } from './version-target';
+import { checkServable, isRecord, pythonFor, trustPickle, versionTarget } from './version-target';
 
 /** What Serve returns (scripts and tests use it). */
 export interface ServeResult {
@@ -23,15 +23,6 @@ export interface ServeResult {
  * (`{ confirm: false }`, `host`, `port`); without one it asks.
  */
 export function registerServingCommands(store: WorkspaceStore, servers: ServerManager, panels: ServingPanels, predictions: PredictJobs, state: vscode.Memento): vscode.Disposable[] {
-  const command = (id: string, fn: (...args: unknown[]) => unknown) =>
-    registerCommand(id, async (...args) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        if (err instanceof Cancelled) return undefined;
-        throw err;
-      }
-    });
   /** A served version: the one given, else the only one, else a pick among them. */
   const servedTarget = async (target: unknown, title: string): Promise<ServedVersion> => {
     const ref = versionRefOf(target);
@@ -45,7 +36,7 @@ export function registerServingCommands(store: WorkspaceStore, servers: ServerMa
   };
 
   return [
-    command('mlwb.serveVersion', async (target?: unknown, options?: unknown): Promise<ServeResult | undefined> => {
+    registerCommand('mlwb.serveVersion', async (target?: unknown, options?: unknown): Promise<ServeResult | undefined> => {
       const v = await versionTarget(store, target, 'Serve which model version?');
       checkServable(v);
       const running = servers.get(v.model, v.version);
@@ -66,18 +57,18 @@ export function registerServingCommands(store: WorkspaceStore, servers: ServerMa
       }
       return { model: v.model, version: v.version, url: ready.url, port: ready.port, pid: ready.pid, tokenRequired: ready.tokenRequired };
     }),
-    command('mlwb.stopServing', async (target?: unknown) => {
+    registerCommand('mlwb.stopServing', async (target?: unknown) => {
       const s = await servedTarget(target, 'Stop serving which version?');
       const exit = await servers.stop(s.model, s.version);
       vscode.window.setStatusBarMessage(`Stopped serving ${s.model} v${s.version}`, 3000);
       return exit !== undefined;
     }),
-    command('mlwb.openServingPanel', async (target?: unknown) => {
+    registerCommand('mlwb.openServingPanel', async (target?: unknown) => {
       const ref = versionRefOf(target) ?? (await servedTarget(undefined, 'Open the serving panel of which version?'));
       panels.show({ model: ref.model, version: ref.version });
       return { model: ref.model, version: ref.version };
     }),
-    command('mlwb.copyServingUrl', async (target?: unknown) => {
+    registerCommand('mlwb.copyServingUrl', async (target?: unknown) => {
       const s = await servedTarget(target, 'Copy the URL of which server?');
       if (!s.ready) throw new Error(`${s.model} v${s.version} is not listening yet.`);
       const url = `${s.ready.url}/invocations`;
@@ -85,8 +76,8 @@ export function registerServingCommands(store: WorkspaceStore, servers: ServerMa
       vscode.window.setStatusBarMessage(`Copied ${url}`, 3000);
       return url;
     }),
-    command('mlwb.predictOnFile', (target?: unknown, second?: unknown, third?: unknown) => predictions.run(target, second, third)),
-    command('mlwb.showServers', async () => {
+    registerCommand('mlwb.predictOnFile', (target?: unknown, second?: unknown, third?: unknown) => predictions.run(target, second, third)),
+    registerCommand('mlwb.showServers', async () => {
       const s = await servedTarget(undefined, 'Model servers');
       const actions = [
         { label: '$(preview) Open Serving Panel', id: 'mlwb.openServingPanel' },

@@ -2,10 +2,9 @@ import * as vscode from 'vscode';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { versionRefOf, type VersionRef } from '../registry/model-nodes';
 import type { ModelVersionDetail, TrackingStore } from '../store';
+import { Cancelled } from '../platform/commands';
 import { resolveInterpreter } from '../runner/interpreter';
 
-/** A quick pick's Escape: the command ends quietly. */
-export class Cancelled extends Error {}
 
 /** Formats `python -m mlwb serve` / `predict` can load. */
 // torch: checkpoints of *.mlwb-model.json runs (weights + spec); torch.load unpickles, hence the warning.
