@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { log } from '../platform/log';
+import { refreshWhenVisible } from '../platform/refresh-when-visible';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { DESCRIPTION_METRIC_SETTING } from '../runs/description-metric';
 import { ExperimentsTree, type ExperimentsNode } from './experiments-tree';
@@ -12,7 +12,6 @@ export const SHOW_ARCHIVED_CONTEXT = 'mlwb.experiments.showArchived';
 export class ExperimentsView implements vscode.Disposable {
   readonly tree: ExperimentsTree;
   readonly view: vscode.TreeView<ExperimentsNode>;
-  private stale = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(store: WorkspaceStore, private readonly memento: vscode.Memento) {
@@ -24,10 +23,7 @@ export class ExperimentsView implements vscode.Disposable {
     this.subscriptions.push(
       this.view,
       this.tree,
-      store.onDidChange(() => this.storeChanged()),
-      this.view.onDidChangeVisibility((e) => {
-        if (e.visible && this.stale) this.storeChanged();
-      }),
+      refreshWhenVisible(this.view, store.onDidChange, () => this.tree.refresh(), 'experiments'),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`mlwb.${DESCRIPTION_METRIC_SETTING}`)) this.tree.reload();
       }),
@@ -44,15 +40,6 @@ export class ExperimentsView implements vscode.Disposable {
 
   private showState(): void {
     this.view.description = this.tree.showArchived ? 'with archived' : undefined;
-  }
-
-  private storeChanged(): void {
-    if (!this.view.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    this.tree.refresh().catch((err) => log().error(`experiments view refresh failed: ${(err as Error).stack ?? err}`));
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { log } from '../platform/log';
+import { refreshWhenVisible } from '../platform/refresh-when-visible';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import type { ModelsNode } from './model-nodes';
 import { ModelsTree } from './models-tree';
@@ -11,7 +11,6 @@ export const HAS_MODELS_CONTEXT = 'mlwb.hasModels';
 export class ModelsView implements vscode.Disposable {
   readonly tree: ModelsTree;
   readonly view: vscode.TreeView<ModelsNode>;
-  private stale = false;
   private hasModels: boolean | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -21,10 +20,8 @@ export class ModelsView implements vscode.Disposable {
     this.subscriptions.push(
       this.view,
       this.tree,
-      store.onDidChange(() => this.storeChanged()),
-      this.view.onDidChangeVisibility((e) => {
-        if (e.visible && this.stale) this.storeChanged();
-      }),
+      refreshWhenVisible(this.view, store.onDidChange, () => this.tree.refresh(), 'models'),
+      store.onDidChange(() => this.updateHasModels()),
     );
   }
 
@@ -34,7 +31,8 @@ export class ModelsView implements vscode.Disposable {
     if (node) await this.view.reveal(node, { select: true, focus: false, expand: true });
   }
 
-  private storeChanged(): void {
+  /** The palette shows model commands only when there are models. */
+  private updateHasModels(): void {
     void this.store
       .get()
       .then((s) => {
@@ -42,12 +40,6 @@ export class ModelsView implements vscode.Disposable {
         if (has !== this.hasModels) void vscode.commands.executeCommand('setContext', HAS_MODELS_CONTEXT, (this.hasModels = has));
       })
       .catch(() => undefined);
-    if (!this.view.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    this.tree.refresh().catch((err) => log().error(`models view refresh failed: ${(err as Error).stack ?? err}`));
   }
 
   dispose(): void {

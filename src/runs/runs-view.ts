@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { log } from '../platform/log';
+import { refreshWhenVisible } from '../platform/refresh-when-visible';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { DESCRIPTION_METRIC_SETTING } from './description-metric';
 import type { RunListNode } from './run-nodes';
@@ -18,7 +18,6 @@ export const PYTHON_EDITOR_CONTEXT = 'mlwb.pythonEditorActive';
 export class RunsView implements vscode.Disposable {
   readonly tree: RunsTree;
   readonly view: vscode.TreeView<RunListNode>;
-  private stale = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(store: WorkspaceStore, private readonly memento: vscode.Memento) {
@@ -35,10 +34,7 @@ export class RunsView implements vscode.Disposable {
       this.view,
       this.tree,
       this.tree.onDidQuery(() => this.showState()),
-      store.onDidChange(() => this.storeChanged()),
-      this.view.onDidChangeVisibility((e) => {
-        if (e.visible && this.stale) this.storeChanged();
-      }),
+      refreshWhenVisible(this.view, store.onDidChange, () => this.tree.refresh(), 'runs'),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`mlwb.${DESCRIPTION_METRIC_SETTING}`)) this.tree.reload();
       }),
@@ -75,15 +71,6 @@ export class RunsView implements vscode.Disposable {
     await this.memento.update(STATE_KEY, { filter: this.tree.filter, sort: this.tree.sort });
     this.tree.reload();
     this.showState();
-  }
-
-  private storeChanged(): void {
-    if (!this.view.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    this.tree.refresh().catch((err) => log().error(`runs view refresh failed: ${(err as Error).stack ?? err}`));
   }
 
   private showState(): void {
