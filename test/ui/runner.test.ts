@@ -5,9 +5,16 @@ import { openContainer, page, paneBody, screenshot, workspace } from './workbenc
 
 async function openFile(name: string): Promise<void> {
   const p = page();
-  await p.keyboard.press('Control+P');
   const input = p.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
+  // Keyboard focus may sit in a terminal or a webview after other journeys, which keep Ctrl+P:
+  // give it back to the workbench (the status bar takes a click harmlessly) and try again.
+  for (let attempt = 1; ; attempt++) {
+    await p.keyboard.press('Control+P');
+    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    if (attempt === 3) throw new Error('Quick Open did not open');
+    await p.keyboard.press('Escape');
+    await p.locator('.part.statusbar').click({ position: { x: 5, y: 5 } });
+  }
   await input.fill(name);
   await p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
   await p.keyboard.press('Enter');
