@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import time
 import textwrap
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def test_without_psutil_reads_proc(monkeypatch: pytest.MonkeyPatch) -> None:
     sampler = _sysmetrics.Sampler(nvidia_smi="")
     assert sampler._psutil is None
     sum(i * i for i in range(200_000))
+    time.sleep(0.05)  # /proc/stat counts in 10 ms ticks: with no tick elapsed there is no CPU % to report yet
     values = sampler.sample()
     assert 0 <= values["cpu_percent"] <= 100
     assert 0 < values["ram_percent"] < 100 and values["ram_used_gb"] > 0
