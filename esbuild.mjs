@@ -43,8 +43,9 @@ const builds = [
 ];
 
 if (tests) {
-  // A renamed or deleted test must not live on as a stale compiled file.
-  rmSync('out', { recursive: true, force: true });
+  // A renamed or deleted test must not live on as a stale compiled file (MLWB_KEEP_OUT=1 keeps out/
+  // for several builds running side by side).
+  if (!process.env.MLWB_KEEP_OUT) rmSync('out', { recursive: true, force: true });
   const files = [...walk('src'), ...walk('test')].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   builds.push({ ...common, sourcemap: true, minify: false, entryPoints: files, outdir: 'out', outbase: '.', bundle: false, platform: 'node', format: 'cjs', target: 'node20' });
 }

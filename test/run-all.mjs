@@ -6,6 +6,8 @@ const layers = [
   { name: 'build', cmd: 'node', args: ['esbuild.mjs', '--tests'] },
   { name: 'typecheck', cmd: 'npm', args: ['run', '--silent', 'typecheck'] },
   { name: 'unit', cmd: 'npx', args: ['mocha', '--config', 'test/unit/.mocharc.json'] },
+  // Faults, fuzzed bad input, path escapes, secrets and bounded load across the whole product (issue 13).
+  { name: 'faults', cmd: 'npx', args: ['mocha', '--config', 'test/faults/.mocharc.json'] },
   { name: 'python', cmd: '/usr/bin/python3', args: ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'python-runner'] },
   { name: 'vscode', cmd: 'node', args: ['test/harness/run-vscode-tests.mjs'] },
   { name: 'ui', cmd: 'npx', args: ['mocha', '--config', 'test/ui/.mocharc.json'] },
