@@ -71,7 +71,10 @@ export function registerServingCommands(store: WorkspaceStore, servers: ServerMa
     registerCommand('mlwb.copyServingUrl', async (target?: unknown) => {
       const s = await servedTarget(target, 'Copy the URL of which server?');
       if (!s.ready) throw new Error(`${s.model} v${s.version} is not listening yet.`);
-      const url = `${s.ready.url}/invocations`;
+      // The server listens on the extension host's machine; attached to a remote (SSH, container,
+      // code-server) that is not the user's, so the URL copied is the forwarded one VS Code gives.
+      const external = await vscode.env.asExternalUri(vscode.Uri.parse(s.ready.url));
+      const url = `${external.toString(true).replace(/\/+$/, '')}/invocations`;
       await vscode.env.clipboard.writeText(url);
       vscode.window.setStatusBarMessage(`Copied ${url}`, 3000);
       return url;

@@ -124,6 +124,17 @@ describe('serving: Serve, Stop, death, the serving panel and Predict on File, th
     assert.ok(p.every((row) => row.length === 3 && Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-9));
   });
 
+  it('Copy URL copies the address as reachable from the user\'s side (VS Code\'s forwarded URI), and it answers', async () => {
+    const copied = await vscode.commands.executeCommand<string>('mlwb.copyServingUrl', { model: MODEL, version: 1 });
+    assert.equal(await vscode.env.clipboard.readText(), copied);
+    assert.match(copied, /\/invocations$/);
+    const external = (await vscode.env.asExternalUri(vscode.Uri.parse(url))).toString(true).replace(/\/+$/, '');
+    assert.equal(copied, `${external}/invocations`);
+    const res = await httpRequest(copied, { method: 'POST', body: JSON.stringify({ instances: ROWS }), headers: { 'Content-Type': 'application/json' } });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body).predictions, expected);
+  });
+
   it('answers errors with their status: 422 names the missing features, 400, 415, 404, 405', async () => {
     const missing = await post(url, JSON.stringify({ dataframe_split: { columns: ['sepal_length', 'sepal_width'], data: [[1, 2]] } }));
     assert.equal(missing.status, 422);
