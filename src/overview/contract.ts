@@ -2,7 +2,7 @@
 import { BadMessage, messageType, type Ready } from '../platform/webview-contract';
 import type { RunStatus } from '../store/records';
 
-export const OVERVIEW_PROTOCOL = 1;
+export const OVERVIEW_PROTOCOL = 2;
 
 export interface OverviewData {
   storePath: string;
@@ -20,7 +20,7 @@ export type ToOverview =
 
 export type FromOverview = Ready | { type: 'refresh' } | { type: 'showRuns'; status: RunStatus };
 
-const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'crashed'];
+const STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'];
 
 export function parseFromOverview(raw: unknown): FromOverview {
   const type = messageType(raw, ['ready', 'refresh', 'showRuns'] as const);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { PanelKind } from '../platform/webview-panel';
 import { PanelHost } from '../platform/webview-panel';
-import { parseFromOverview, type FromOverview, type OverviewData, type ToOverview } from './contract';
+import { OVERVIEW_PROTOCOL, parseFromOverview, type FromOverview, type OverviewData, type ToOverview } from './contract';
 
 export const OVERVIEW_VIEW_TYPE = 'mlwb.overview';
 
@@ -36,7 +36,7 @@ export class OverviewPanel implements vscode.Disposable {
   async update(): Promise<void> {
     if (!this.host) return;
     try {
-      await this.host.post({ type: 'overview', v: 1, data: await this.collect() });
+      await this.host.post({ type: 'overview', v: OVERVIEW_PROTOCOL, data: await this.collect() });
     } catch (err) {
       await this.host?.post({ type: 'error', message: `Could not read the store: ${(err as Error).message}` });
     }

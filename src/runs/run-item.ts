@@ -6,6 +6,7 @@ import { formatDuration, runDescription, runTooltip } from './run-text';
 export { formatDuration } from './run-text';
 
 const STATUS_ICON: Record<RunSummary['status'], vscode.ThemeIcon> = {
+  queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.orange')),
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
   completed: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),

@@ -17,11 +17,21 @@ export function formatNumber(value: number | null | undefined): string {
   return abs !== 0 && (abs < 1e-3 || abs >= 1e6) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
 }
 
-/** "12.3 s · eval/accuracy 0.9333": duration, then the chosen metric when the run has it. */
+/**
+ * "12.3 s · eval/accuracy 0.9333": duration, then the chosen metric when the run has it; a scheduler job
+ * adds its id, and its state while the run is not over ("Slurm 1234 · PENDING").
+ */
 export function runDescription(run: RunSummary, metric?: { key: string; value: number }): string {
   const parts = [formatDuration(run.duration)];
   if (metric) parts.push(`${metric.key} ${formatNumber(metric.value)}`);
+  if (run.job) parts.push(run.status === 'queued' || run.status === 'running' ? `Slurm ${run.job.id} · ${run.job.state}` : `Slurm ${run.job.id}`);
   return parts.filter(Boolean).join(' · ');
+}
+
+/** "Slurm job 1234 · PENDING (Resources) on node1". */
+export function jobText(job: NonNullable<RunSummary['job']>): string {
+  const reason = job.reason && job.reason !== 'None' ? ` (${job.reason})` : '';
+  return `Slurm job ${job.id} · ${job.state}${reason}${job.node ? ` on ${job.node}` : ''}`;
 }
 
 /**
@@ -41,6 +51,7 @@ export function runTooltip(run: RunDetail): string {
   const lines = [`**${md(run.name)}** — ${run.status}`, ''];
   lines.push(`Experiment \`${md(run.experiment)}\` · started ${new Date(run.created * 1000).toLocaleString()}${run.duration !== undefined ? ` · ${formatDuration(run.duration)}` : ''}`);
   if (run.script) lines.push('', `Script \`${md(run.script.path)}\``);
+  if (run.job) lines.push('', md(jobText(run.job)));
   if (run.tags.length) lines.push('', `Tags: ${run.tags.map((t) => `\`${md(t)}\``).join(' ')}`);
   if (run.notes) lines.push('', `Notes: ${md(run.notes)}`);
   if (run.error) lines.push('', `Error: ${md(run.error)}`);

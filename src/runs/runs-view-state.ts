@@ -3,7 +3,7 @@ import type { ListRunsOptions, RunSortKey, RunStatus } from '../store';
 
 /** What the Runs view shows: its filter and sort, as commands receive them and as the title shows them. */
 
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'crashed'];
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'];
 
 export interface RunsFilter {
   status?: RunStatus[];

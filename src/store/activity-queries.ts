@@ -5,10 +5,10 @@ import { all, one } from './sql';
 import type { LivenessOptions } from './status';
 import { crashedParam, VISIBLE_RUNS } from './visible-runs';
 
-const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'cancelled', 'crashed'];
+const STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled', 'crashed'];
 const DAY = 86_400;
 
-const zero = (): Record<RunStatus, number> => ({ running: 0, completed: 0, failed: 0, cancelled: 0, crashed: 0 });
+const zero = (): Record<RunStatus, number> => ({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0, crashed: 0 });
 
 /** Totals, runs by (derived) status, and runs started per UTC day over the last `days` days. */
 export function runActivity(db: Database, liveness: LivenessOptions, days: number): RunActivity {

@@ -1,5 +1,6 @@
 import type { Database } from 'sql.js';
-import type { ExperimentRef, JsonNumber, LogLevel, RunEvent, RunManifest } from './records';
+import type { ExperimentRef, JsonNumber, LogLevel, ProcessRecord, RunEvent, RunManifest, SchedulerRecord } from './records';
+import { isSafeRunFilePath } from './paths';
 import { RecordError } from './problems';
 import { applyTuningComplete, applyTuningSession, applyTuningTrial } from './ingest-tuning';
 import { syncRunTags } from './run-tags';
@@ -85,6 +86,12 @@ export function applyRunEvent(db: Database, runId: string, e: RunEvent, series: 
     case 'claimed':
       applyClaim(db, runId, e);
       return true;
+    case 'scheduler':
+      applyScheduler(db, runId, e);
+      return true;
+    case 'process':
+      applyProcess(db, runId, e);
+      return true;
     case 'params':
       if (!isObject(e.values)) throw new RecordError('params without values');
       for (const [key, value] of Object.entries(e.values)) {
@@ -122,18 +129,48 @@ export function applyRunEvent(db: Database, runId: string, e: RunEvent, series: 
 
 function applyStatus(db: Database, runId: string, e: Extract<RunEvent, { t: 'status' }>): void {
   if (typeof e.status !== 'string') throw new RecordError('status without status');
-  const ended = e.status === 'running' ? null : e.ts;
+  const ended = e.status === 'running' || e.status === 'queued' ? null : e.ts;
   run(
     db,
-    `UPDATE runs SET status = $status, ended = $ended, duration = $ended - created,
+    `UPDATE runs SET status = $status, ended = $ended, duration = $ended - COALESCE(started, created),
        error = COALESCE($error, error), traceback = COALESCE($traceback, traceback), exit_code = COALESCE($exit, exit_code)
      WHERE id = $id`,
     { $id: runId, $status: e.status, $ended: ended, $error: e.error ?? null, $traceback: e.traceback ?? null, $exit: e.exit_code ?? null },
   );
 }
 
+/** The job's latest state; node and output stay known once a record said them. */
+function applyScheduler(db: Database, runId: string, e: SchedulerRecord): void {
+  if (typeof e.job_id !== 'string' || e.job_id === '' || typeof e.state !== 'string' || e.state === '') throw new RecordError('scheduler record without job_id or state');
+  run(
+    db,
+    `UPDATE runs SET scheduler = $scheduler, job_id = $job, job_state = $state, job_reason = $reason,
+       job_node = COALESCE($node, job_node), job_output = COALESCE($output, job_output) WHERE id = $id`,
+    {
+      $id: runId, $scheduler: String(e.scheduler ?? 'slurm'), $job: e.job_id, $state: e.state, $reason: optionalText(e.reason),
+      $node: optionalText(e.node), $output: optionalText(e.output),
+    },
+  );
+}
+
+/** The process that actually runs a pre-created run: its host and pid replace run.json's (crash detection). */
+function applyProcess(db: Database, runId: string, e: ProcessRecord): void {
+  if (typeof e.host !== 'string' || typeof e.pid !== 'number') throw new RecordError('process record without host or pid');
+  run(
+    db,
+    `UPDATE runs SET host = $host, pid = $pid, started = $ts, python = COALESCE($python, python), git = COALESCE($git, git),
+       script = COALESCE($script, script) WHERE id = $id`,
+    { $id: runId, $host: e.host, $pid: e.pid, $ts: typeof e.ts === 'number' ? e.ts : null, $python: json(e.python ?? undefined), $git: json(e.git ?? undefined), $script: json(e.script ?? undefined) },
+  );
+}
+
+function optionalText(v: unknown): string | null {
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
 function applyFile(db: Database, runId: string, e: Extract<RunEvent, { t: 'file' }>): void {
   if (typeof e.id !== 'string' || typeof e.path !== 'string') throw new RecordError('file record without id or path');
+  if (e.op !== 'delete' && !isSafeRunFilePath(e.path)) throw new RecordError(`file record with a path outside the run's files: ${JSON.stringify(e.path)}`);
   if (e.op === 'delete') {
     run(db, 'UPDATE files SET deleted = 1, updated = ? WHERE run = ? AND id = ?', [e.ts, runId, e.id]);
     return;

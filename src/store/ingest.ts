@@ -159,7 +159,12 @@ function resetRun(db: Database, id: string): void {
   transaction(db, () => {
     for (const table of ['params', 'metric_summaries', 'logs', 'files']) run(db, `DELETE FROM ${table} WHERE run = ?`, [id]);
     resetTuning(db, id);
-    run(db, "UPDATE runs SET status = 'running', ended = NULL, duration = NULL, error = NULL, traceback = NULL, exit_code = NULL WHERE id = ?", [id]);
+    run(
+      db,
+      `UPDATE runs SET status = 'running', ended = NULL, duration = NULL, error = NULL, traceback = NULL, exit_code = NULL,
+         started = NULL, scheduler = NULL, job_id = NULL, job_state = NULL, job_reason = NULL, job_node = NULL, job_output = NULL WHERE id = ?`,
+      [id],
+    );
     run(db, 'DELETE FROM journal_offsets WHERE path = ?', [runJournalPath(id)]);
   });
 }

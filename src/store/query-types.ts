@@ -51,6 +51,18 @@ export interface RunSummary {
   sortValue?: number | null;
   /** Set when the run holds hyperparameter tuning sessions. */
   tuning?: true;
+  /** Set when the run is a scheduler job (its latest state). */
+  job?: SchedulerJob;
+}
+
+/** A run's job in a scheduler, as its latest `scheduler` record says. */
+export interface SchedulerJob {
+  scheduler: 'slurm';
+  id: string;                     // "1234", "1234_2" for an array task
+  state: string;                  // PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, …
+  reason?: string;
+  node?: string;
+  output?: string;                // the job's stdout/stderr file
 }
 
 export interface RunList {
@@ -96,8 +108,10 @@ export interface RunDetail extends RunSummary {
   cwd?: string;
   git?: { commit: string; branch?: string; dirty: boolean; diff?: string };
   python?: { executable: string; version: string; packages?: Record<string, string> };
-  host?: string;
+  host?: string;                  // where the process ran (a scheduled run's `process` record, else run.json)
   pid?: number;
+  /** When its process started, for a run created ahead of it (a scheduled job); else undefined. */
+  started?: number;
   metadata?: Record<string, unknown>;
   error?: string;
   traceback?: string;

@@ -10,7 +10,8 @@ export const JOURNAL_VERSION = 1;
 /** Non-finite floats are not JSON: they travel as these strings. */
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'crashed';
+/** `queued`: submitted to a scheduler (Slurm), not started yet; never derived crashed (it has no process). */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'crashed';
 
 /** `.mlwb/runs/<id>/run.json`: written once when the run starts, never modified. */
 export interface RunManifest {
@@ -56,9 +57,39 @@ export type RunEvent =
    * `Experiment` the script started: from here on it belongs to that experiment (run.json stays as written).
    */
   | { v: number; t: 'claimed'; ts: number; experiment: ExperimentRef; name?: string }
+  | SchedulerRecord
+  | ProcessRecord
   | TuningSessionRecord
   | TuningTrialRecord
   | TuningCompleteRecord;
+
+/**
+ * The run's job changed state in a scheduler (appended by the extension at submission and while it follows
+ * the job, and by the runner when the job starts). `state` is the scheduler's own name (Slurm: PENDING,
+ * RUNNING, COMPLETING, COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED).
+ */
+export interface SchedulerRecord {
+  v: number; t: 'scheduler'; ts: number;
+  scheduler: 'slurm';
+  job_id: string;                               // as squeue prints it: "1234", "1234_2" for array task 2
+  state: string;
+  reason?: string;                              // why it is pending, when the scheduler says
+  node?: string;
+  output?: string;                              // absolute path of the job's stdout/stderr file
+}
+
+/**
+ * Where a run created ahead of its process (a scheduled job) actually runs, written by the runner when it
+ * continues the run. The latest one overrides run.json's host and pid (crash detection) and starts the clock.
+ */
+export interface ProcessRecord {
+  v: number; t: 'process'; ts: number;
+  host: string;
+  pid: number;
+  python?: RunManifest['python'];
+  git?: RunManifest['git'];
+  script?: RunManifest['script'];
+}
 
 /**
  * Hyperparameter tuning (`mlwb.tune`, `python -m mlwb tune`, or an optuna study autocaptured by the runner):

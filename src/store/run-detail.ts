@@ -20,6 +20,7 @@ export function getRun(db: Database, liveness: LivenessOptions, id: string, logL
     python: parseJson(r.python),
     host: str(r.host),
     pid: num(r.pid),
+    started: num(r.started),
     metadata: parseJson(r.metadata),
     error: str(r.error),
     traceback: str(r.traceback),

@@ -1,5 +1,5 @@
 import type { Database, ParamsObject } from 'sql.js';
-import type { ListRunsOptions, RunList, RunSummary } from './query-types';
+import type { ListRunsOptions, RunList, RunSummary, SchedulerJob } from './query-types';
 import type { RunStatus } from './records';
 import { all, num, one, parseJson, str } from './sql';
 import type { LivenessOptions } from './status';
@@ -81,8 +81,9 @@ export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSum
   const status = String(r.eff_status) as RunStatus;
   const created = Number(r.created);
   const ended = num(r.ended);
-  // A live run's duration grows; a crashed one ends at its last sign of life.
+  // A live run's duration grows; a crashed one ends at its last sign of life. A scheduled run's clock starts with its process.
   const until = ended ?? (status === 'running' ? nowSeconds(liveness) : status === 'crashed' ? num(r.last_activity) : undefined);
+  const job = schedulerJob(r);
   return {
     id: String(r.id),
     name: String(r.name),
@@ -91,11 +92,23 @@ export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSum
     status,
     created,
     ended,
-    duration: num(r.duration) ?? (until === undefined ? undefined : until - created),
+    duration: num(r.duration) ?? (until === undefined ? undefined : until - (num(r.started) ?? created)),
     tags: (parseJson<string[]>(r.tags_json) ?? []).sort(),
     notes: str(r.notes),
     ...(Number(r.has_tuning) === 1 ? { tuning: true as const } : {}),
+    ...(job ? { job } : {}),
   };
+}
+
+function schedulerJob(r: ParamsObject): SchedulerJob | undefined {
+  const id = str(r.job_id);
+  if (id === undefined) return undefined;
+  const job: SchedulerJob = { scheduler: 'slurm', id, state: str(r.job_state) ?? 'UNKNOWN' };
+  for (const [key, column] of [['reason', 'job_reason'], ['node', 'job_node'], ['output', 'job_output']] as const) {
+    const v = str(r[column]);
+    if (v !== undefined) job[key] = v;
+  }
+  return job;
 }
 
 function nowSeconds(liveness: LivenessOptions): number {

@@ -140,6 +140,18 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX tuning_trials_run ON tuning_trials(run);
   `,
+  // 4: runs submitted to a scheduler (scheduler and process records): the job's latest state, and when the
+  // process started (a queued run's clock starts then, not at submission).
+  `
+  ALTER TABLE runs ADD COLUMN started REAL;
+  ALTER TABLE runs ADD COLUMN scheduler TEXT;     -- 'slurm'
+  ALTER TABLE runs ADD COLUMN job_id TEXT;
+  ALTER TABLE runs ADD COLUMN job_state TEXT;     -- the scheduler's name: PENDING, RUNNING, COMPLETED, …
+  ALTER TABLE runs ADD COLUMN job_reason TEXT;
+  ALTER TABLE runs ADD COLUMN job_node TEXT;
+  ALTER TABLE runs ADD COLUMN job_output TEXT;
+  CREATE INDEX runs_scheduler ON runs(scheduler) WHERE scheduler IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

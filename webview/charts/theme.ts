@@ -11,7 +11,7 @@ export interface ThemeColors {
   font: string;
   /** Series colours from the theme's chart palette (VS Code 1.73+). */
   series: string[];
-  status: Record<'running' | 'completed' | 'failed' | 'cancelled' | 'crashed', string>;
+  status: Record<'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'crashed', string>;
 }
 
 export function cssVar(name: string, fallback: string): string {
@@ -32,7 +32,7 @@ export function themeColors(): ThemeColors {
     grid: cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)'),
     font: cssVar('--vscode-font-family', 'sans-serif'),
     series: [blue, orange, green, purple, red, yellow],
-    status: { running: blue, completed: green, failed: red, cancelled: yellow, crashed: purple },
+    status: { queued: orange, running: blue, completed: green, failed: red, cancelled: yellow, crashed: purple },
   };
 }
 

@@ -5,7 +5,7 @@ import type { LogLevel, RunStatus } from '../../store/records';
 import type { WireSeries, WireSummary } from '../charts/series-wire';
 import { int, level, optStr, pngDataUrl, range, str, stringList, width, xAxis } from '../charts/message-checks';
 
-export const DASHBOARD_PROTOCOL = 1;
+export const DASHBOARD_PROTOCOL = 2;
 
 /** What the webview keeps in its vscode state, so a reload brings the same run back. */
 export interface DashboardState {
@@ -29,6 +29,8 @@ export interface RunHeader {
   git?: { commit: string; branch?: string; dirty: boolean };
   interpreter?: { executable: string; version: string };
   host?: string;
+  /** The scheduler job (Slurm) behind the run: its id, latest state, why it waits, where it runs. */
+  job?: { id: string; state: string; reason?: string; node?: string };
   error?: string;
   traceback?: string;
   tags: string[];

@@ -19,6 +19,7 @@ export function dashboardData(run: RunDetail): DashboardData {
       git: run.git && { commit: run.git.commit, branch: run.git.branch, dirty: run.git.dirty },
       interpreter: run.python && { executable: run.python.executable, version: run.python.version },
       host: run.host,
+      job: run.job && { id: run.job.id, state: run.job.state, reason: run.job.reason, node: run.job.node },
       error: run.error,
       traceback: run.traceback,
       tags: run.tags,

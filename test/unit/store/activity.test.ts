@@ -19,10 +19,10 @@ describe('run activity (the overview)', () => {
     try {
       const a = store.runActivity(7);
       assert.equal(a.runs, 5);
-      assert.deepEqual(a.byStatus, { running: 0, completed: 3, failed: 1, cancelled: 0, crashed: 1 });
+      assert.deepEqual(a.byStatus, { queued: 0, running: 0, completed: 3, failed: 1, cancelled: 0, crashed: 1 });
       assert.equal(a.perDay.length, 7);
       assert.equal(a.perDay[6].day, new Date(today * 1000).toISOString().slice(0, 10));
-      assert.deepEqual(a.perDay[6].counts, { running: 0, completed: 1, failed: 1, cancelled: 0, crashed: 1 });
+      assert.deepEqual(a.perDay[6].counts, { queued: 0, running: 0, completed: 1, failed: 1, cancelled: 0, crashed: 1 });
       assert.equal(a.perDay[5].counts.completed, 1);
       assert.equal(a.perDay.reduce((n, d) => n + Object.values(d.counts).reduce((x, y) => x + y, 0), 0), 4, 'the 40-day-old run is outside the window');
       assert.equal(a.models, 0);
