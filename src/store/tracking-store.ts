@@ -27,6 +27,7 @@ import type {
   AliasChange, ModelSummary, ModelVersionDetail, ModelVersionSummary, RegisteredVersion, RegisterVersionOptions, RegistryHistoryEntry, StageChange,
 } from './registry-types';
 import { runActivity } from './activity-queries';
+import { unfinishedJobs, type UnfinishedJob } from './scheduled-runs';
 import { compareRuns, getLogs, getRun } from './run-detail';
 import { lastMetricValues, metricKeys, runTagNames } from './run-facets';
 import { listRuns, runSummaries } from './run-queries';
@@ -132,6 +133,11 @@ export class TrackingStore {
 
   compareRuns(ids: readonly string[]): RunComparison {
     return compareRuns(this.db, this.liveness(), ids);
+  }
+
+  /** Scheduled runs (Slurm jobs) whose job may still change, by their journal's status (see scheduled-runs.ts). */
+  unfinishedJobs(): UnfinishedJob[] {
+    return unfinishedJobs(this.db);
   }
 
   /** Metric keys logged by the runs the UI shows, sorted (what runs can be sorted or described by). */
