@@ -1,6 +1,6 @@
 """``python -m mlwb``: the runner.
 
-    python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] script.py [args...]
+    python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--run-id ID] script.py [args...]
     python -m mlwb serve --model PATH [--host H] [--port N] [--token T] ...   # see _serve.py
     python -m mlwb predict --model PATH --input CSV [--output CSV] ...       # see _predict.py
     python -m mlwb tune --spec tune.json [--script train.py] ...               # see _tune_cli.py
@@ -17,12 +17,13 @@ import sys
 from typing import List, Optional
 
 USAGE = """\
-usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] script.py [args...]
+usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--run-id ID] script.py [args...]
        python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
                             [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
        python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
        python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
                            [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
+                           [--storage PATH --worker] [--run-id ID]
        python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
                           [--max-samples N] [--seed N] [--lr X]
@@ -36,6 +37,8 @@ scikit-learn fits (autolog). Options (before the script):
   --experiment NAME   experiment of the run (default: the script's file name without .py)
   --name RUN_NAME     display name of the run
   --no-autolog        do not log scikit-learn fits
+  --run-id ID         continue run ID, created ahead of this process (a Slurm job submitted from VS Code:
+                      run.json and a queued status exist); refused if it is missing or has already ended
 
 `explain` explains a model file on a CSV (SHAP, permutation importance, PDP/ICE) into DIR/explain.json;
 `python -m mlwb explain --help` lists its options. A pickle/joblib model file is code: explain only
@@ -48,7 +51,7 @@ class UsageError(Exception):
 
 
 def _parse_run(argv: List[str]) -> dict:
-    opts: dict = {"experiment": None, "run_name": None, "autolog": True}
+    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -58,7 +61,7 @@ def _parse_run(argv: List[str]) -> dict:
         if not arg.startswith("-") or arg == "-":
             break
         name, eq, value = arg.partition("=")
-        if name in ("--experiment", "--name"):
+        if name in ("--experiment", "--name", "--run-id"):
             if not eq:
                 i += 1
                 if i >= len(argv):
@@ -66,7 +69,7 @@ def _parse_run(argv: List[str]) -> dict:
                 value = argv[i]
             if not value.strip():
                 raise UsageError(f"{name} must not be empty")
-            opts["experiment" if name == "--experiment" else "run_name"] = value
+            opts[{"--experiment": "experiment", "--name": "run_name", "--run-id": "run_id"}[name]] = value
         elif arg == "--no-autolog":
             opts["autolog"] = False
         elif arg in ("-h", "--help"):
@@ -138,13 +141,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     script = opts["script"]
     if not os.path.isfile(script):
         why = "is a directory" if os.path.isdir(script) else "No such file"
-        sys.stderr.write(f"mlwb: can't open file {os.path.abspath(script)!r}: {why}\n")
+        message = f"can't open file {os.path.abspath(script)!r}: {why}"
+        sys.stderr.write(f"mlwb: {message}\n")
+        if opts["run_id"]:  # a queued run would otherwise wait for a process that never comes
+            from ._scheduled import fail_precreated
+            from ._store import resolve_store
+
+            fail_precreated(resolve_store(), opts["run_id"], message)
         return 2
     from ._runner import run
 
     if script.lower().endswith(".mlwb-model.json"):
         return _run_spec(opts)
-    return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"])
+    return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
+               run_id=opts["run_id"])
 
 
 def _run_spec(opts: dict) -> int:
@@ -163,7 +173,7 @@ def _run_spec(opts: dict) -> int:
         return 2
     experiment = opts["experiment"] or spec.get("experiment") or os.path.basename(script)[: -len(".mlwb-model.json")]
     return run(script, opts["args"], experiment=experiment, run_name=opts["run_name"], autolog=False,
-               main=lambda: _modelspec.main(script, spec, hp))
+               main=lambda: _modelspec.main(script, spec, hp), run_id=opts["run_id"])
 
 
 def cli() -> None:

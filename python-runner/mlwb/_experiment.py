@@ -173,6 +173,27 @@ class Experiment:
             register(self)
         return self
 
+    def _continue(self, run_dir: Path, manifest: Dict[str, Any], first: List[Dict[str, Any]]) -> "Experiment":
+        """Take over a run created ahead of this process (``python -m mlwb run --run-id``): append ``first``
+        (where it runs, the scheduler's state), a ``claimed`` record when this experiment or name differs
+        from run.json's, then ``running``. run.json is never rewritten."""
+        with self._lock:
+            if self._run is not None:
+                raise RuntimeError(f"experiment {self._ref['id']!r} already has an open run")
+            journal = Journal(run_dir / "events.jsonl")
+            for rec in first:
+                journal.add(rec)
+            name = self._run_name or str(manifest.get("name") or f"{self._ref['name']}-{run_dir.name[-6:]}")
+            if self._ref["id"] != manifest["experiment"].get("id") or name != manifest.get("name"):
+                journal.add(record("claimed", experiment=self._ref, name=name))
+            journal.add(record("status", status="running"))
+            if self.params.get():
+                journal.add(self.params._record())
+            self._run = _Run(run_dir.name, run_dir, journal, FileTable(run_dir / "files"))
+            self._status = "running"
+            register(self)
+        return self
+
     def _claim(self) -> bool:
         """Under ``python -m mlwb run``: take over the run the runner started for the script, if still
         unclaimed (the first Experiment started in the process gets it). Called with the lock held."""

@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from ._records import JOURNAL_VERSION, ExperimentRef, RunManifest
+from ._records import JOURNAL_VERSION, ExperimentRef, ProcessRecord, RunManifest, process_record
 from ._secrets import mask_argv
 
+HOST_ENV = "MLWB_HOST"
 GIT_DIFF_CAP = 200_000
 GIT_TIMEOUT_S = 3.0
 _KEY_PACKAGES = ("numpy", "pandas", "scikit-learn", "torch", "tensorflow", "xgboost", "lightgbm", "optuna", "jax")
@@ -84,24 +85,40 @@ def _sha256(path: Path) -> Optional[str]:
         return None
 
 
+def host_name() -> str:
+    """``$MLWB_HOST``, else the host name: several hosts may write one shared store (tests name them)."""
+    return os.environ.get(HOST_ENV) or socket.gethostname()
+
+
+def _script_and_git(cwd: Path) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    script = script_path()
+    if script is not None:
+        out["script"] = {"path": str(script)}
+        sha = _sha256(script)
+        if sha:
+            out["script"]["sha256"] = sha
+    git = git_info(script.parent if script is not None else cwd)
+    if git:
+        out["git"] = git
+    return out
+
+
+def build_process() -> ProcessRecord:
+    """The ``process`` record of a run continued by this process (created ahead of it, e.g. at job submission)."""
+    return process_record(host_name(), os.getpid(), python=_python_info(), **_script_and_git(Path.cwd()))
+
+
 def build_manifest(run_id: str, name: str, experiment: ExperimentRef, tags: Optional[list],
                    metadata: Optional[Dict[str, Any]]) -> RunManifest:
     """The ``run.json`` of a run starting now."""
     cwd = Path.cwd()
     m: RunManifest = {
         "v": JOURNAL_VERSION, "id": run_id, "name": name, "experiment": experiment, "created": time.time(),
-        "argv": mask_argv(sys.argv), "cwd": str(cwd), "host": socket.gethostname(), "pid": os.getpid(),
+        "argv": mask_argv(sys.argv), "cwd": str(cwd), "host": host_name(), "pid": os.getpid(),
         "python": _python_info(),
     }
-    script = script_path()
-    if script is not None:
-        m["script"] = {"path": str(script)}
-        sha = _sha256(script)
-        if sha:
-            m["script"]["sha256"] = sha
-    git = git_info(script.parent if script is not None else cwd)
-    if git:
-        m["git"] = git
+    m.update(_script_and_git(cwd))  # type: ignore[typeddict-item]
     if tags:
         m["tags"] = list(tags)
     if metadata:

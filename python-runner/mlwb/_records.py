@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 JOURNAL_VERSION = 1
 
 JsonNumber = Union[float, int, Literal["NaN", "Infinity", "-Infinity"]]
-RunStatus = Literal["running", "completed", "failed", "cancelled", "crashed"]
+# queued: submitted to a scheduler (Slurm), not started yet (the extension writes it, never the runner).
+RunStatus = Literal["queued", "running", "completed", "failed", "cancelled", "crashed"]
 LogLevel = Literal["debug", "info", "warn", "error", "fatal"]
 FileOp = Literal["save", "update", "delete"]
 
@@ -121,6 +122,33 @@ class ClaimedRecord(_ClaimedBase, total=False):
     name: str
 
 
+class _SchedulerBase(_Base):
+    scheduler: Literal["slurm"]
+    job_id: str  # as squeue prints it: "1234", "1234_2" for array task 2
+    state: str  # the scheduler's own name: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ...
+
+
+class SchedulerRecord(_SchedulerBase, total=False):
+    """The run's job changed state (the extension follows the job; the runner says RUNNING when it starts)."""
+
+    reason: str
+    node: str
+    output: str  # absolute path of the job's stdout/stderr file
+
+
+class _ProcessBase(_Base):
+    host: str
+    pid: int
+
+
+class ProcessRecord(_ProcessBase, total=False):
+    """Where a run created ahead of its process (a scheduled job) actually runs: overrides run.json's host/pid."""
+
+    python: Dict[str, Any]  # as RunManifest
+    git: Dict[str, Any]
+    script: Dict[str, str]
+
+
 # -- hyperparameter tuning (mlwb.tune, `python -m mlwb tune`, optuna autocapture) ---------------------
 # A session lives in a run's journal; its trials follow as they finish (the last record of a number wins).
 
@@ -181,9 +209,27 @@ class TuningCompleteRecord(_TuningCompleteBase, total=False):
 
 
 RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, ClaimedRecord,
-                 TuningSessionRecord, TuningTrialRecord, TuningCompleteRecord]
+                 SchedulerRecord, ProcessRecord, TuningSessionRecord, TuningTrialRecord, TuningCompleteRecord]
 
 
 def record(t: str, **fields: Any) -> Dict[str, Any]:
     """Build a journal record of type ``t``, stamped with the version and the current time."""
     return {"v": JOURNAL_VERSION, "t": t, "ts": time.time(), **fields}
+
+
+def process_record(host: str, pid: int, *, python: Optional[Dict[str, Any]] = None, git: Optional[Dict[str, Any]] = None,
+                   script: Optional[Dict[str, str]] = None) -> ProcessRecord:
+    rec: Dict[str, Any] = record("process", host=host, pid=pid)
+    for key, value in (("python", python), ("git", git), ("script", script)):
+        if value:
+            rec[key] = value
+    return rec  # type: ignore[return-value]
+
+
+def scheduler_record(job_id: str, state: str, *, node: Optional[str] = None, reason: Optional[str] = None,
+                     output: Optional[str] = None) -> SchedulerRecord:
+    rec: Dict[str, Any] = record("scheduler", scheduler="slurm", job_id=job_id, state=state)
+    for key, value in (("node", node), ("reason", reason), ("output", output)):
+        if value:
+            rec[key] = value
+    return rec  # type: ignore[return-value]

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _ambient, _autolog, _sysmetrics, _tune_optuna
+from . import _ambient, _autolog, _scheduled, _sysmetrics, _tune_optuna
 from ._capture import TeeStream
 from ._encode import dumps
 from ._channel import connect, say
@@ -35,6 +35,7 @@ from ._sysinfo import capabilities, system_info
 FLUSH_NOTIFY_INTERVAL_S = 0.2
 PROGRESS_INTERVAL_S = 0.1
 EXIT_CANCELLED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -56,6 +57,7 @@ class Session:
         self.script_running = False
         self.cancel_requested = False
         self.cancel_reason: Optional[str] = None
+        self.terminated = False  # SIGTERM (scancel, a scheduler's time limit, kill): the run is cancelled
         self._lock = threading.Lock()
         self._last_flush_sent = 0.0
         self._sent_offset = -1
@@ -266,6 +268,9 @@ def execute(script: str, session: Session, main: Optional[Callable[[], Any]] = N
         _print_stderr(str(code))
         return Outcome("failed", 1, e, error=f"SystemExit: {code}")
     except KeyboardInterrupt as e:
+        if session.terminated:
+            say("terminated (SIGTERM): the run is cancelled")
+            return Outcome("cancelled", EXIT_TERMINATED, e, error="terminated by SIGTERM")
         _report(e)
         return Outcome("cancelled", EXIT_CANCELLED, e)
     except BaseException as e:
@@ -284,14 +289,24 @@ def _print_stderr(text: str) -> None:
 
 
 def run(script: str, args: List[str], experiment: Optional[str] = None, run_name: Optional[str] = None,
-        autolog: bool = True, main: Optional[Callable[[], Any]] = None) -> int:
+        autolog: bool = True, main: Optional[Callable[[], Any]] = None, run_id: Optional[str] = None) -> int:
     """Run ``script`` tracked; returns the exit code ``python script.py args`` would have had.
 
     ``main``: run this instead of the script (``python -m mlwb tune``); ``script`` is still what the run records.
+    ``run_id``: continue that run, created ahead of this process (a Slurm job's run, queued at submission).
     """
     started = time.monotonic()
     path = Path(script)
+    store = resolve_store()
+    precreated = None
+    if run_id is not None:
+        try:
+            precreated = _scheduled.open_precreated(store, run_id)
+        except _scheduled.NotContinuable as e:
+            say(str(e))
+            return 2
     session = Session()
+    previous_sigterm = _on_sigterm(session)
     pipe = os.environ.get(PIPE_ENV)
     if pipe:
         session.connect(pipe, autolog)
@@ -306,9 +321,13 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     if session.rpc is not None and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # cancel must be able to interrupt
 
-    # The run, started up front; the first Experiment the script starts claims it.
-    store = resolve_store()
-    exp = Experiment(experiment or path.stem, run_name=run_name).start()
+    # The run, started up front (or continued); the first Experiment the script starts claims it.
+    if precreated is None:
+        exp = Experiment(experiment or path.stem, run_name=run_name).start()
+    else:
+        run_dir, manifest = precreated
+        exp = Experiment(experiment or manifest["experiment"]["id"], run_name=run_name)._continue(
+            run_dir, dict(manifest), _scheduled.start_records())
     run_ = exp._run
     assert run_ is not None
     session.run_id = run_.id
@@ -359,8 +378,26 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
             finished["traceback"] = outcome.traceback
         session.finish(finished)
     finally:
-        _restore_sigint(previous_sigint)
+        _restore_handler(previous_sigint)
+        _restore_handler(previous_sigterm, signal.SIGTERM)
     return outcome.exit_code
+
+
+def _on_sigterm(session: Session) -> Any:
+    """SIGTERM (scancel sends it first, then SIGKILL after the cluster's KillWait) cancels the run as Ctrl+C
+    does: the script is interrupted and the run ends ``cancelled`` with its journal flushed. A script that
+    installs its own SIGTERM handler (checkpoint on preemption) replaces this one."""
+    def handler(signum: int, frame: Any) -> None:
+        # No locks here: the handler runs in the main thread, which may hold them.
+        session.terminated = True
+        session.cancel_requested = True
+        if session.script_running:
+            raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not the main thread
+        return None
 
 
 _system_metrics: Optional[_sysmetrics.SystemMetrics] = None
@@ -411,10 +448,10 @@ def _ignore_sigint() -> Any:
         return None
 
 
-def _restore_sigint(previous: Any) -> None:
+def _restore_handler(previous: Any, signum: int = signal.SIGINT) -> None:
     if previous is not None:
         try:
-            signal.signal(signal.SIGINT, previous)
+            signal.signal(signum, previous)
         except (ValueError, OSError, TypeError):
             pass
 

@@ -7,6 +7,11 @@
 Options override the spec: --n-trials N, --timeout S, --sampler S, --n-jobs N, --seed N, --study-name NAME,
 --experiment NAME, --name RUN_NAME, --autolog (log scikit-learn fits too: off by default while tuning).
 
+Several workers on one study (a Slurm array): ``--storage study.optuna-journal --worker`` in each. They share
+an Optuna JournalFileStorage (the study is loaded if it exists; --n-trials counts each worker's own trials)
+and all their trials form ONE tuning session, whichever run each worker writes into. ``--run-id ID``
+continues a run created ahead of the process, as ``python -m mlwb run --run-id`` does.
+
 Train with given params (VS Code's "Train with Best Params"): ``--params '{"max_depth": 7}'`` (JSON) runs no
 search. A script's objective is called once with a fixed trial (``suggest_*`` return the given values;
 scikit-learn fits are autologged, so the fitted model is saved as a run file); a built-in model is fitted
@@ -63,7 +68,7 @@ USAGE = """\
 usage: python -m mlwb tune [--spec SPEC.json|.yaml] [--script train.py] [--n-trials N] [--timeout S]
                            [--sampler auto|tpe|random|grid|cmaes|nsga2] [--n-jobs N] [--seed N]
                            [--study-name NAME] [--experiment NAME] [--name RUN_NAME] [--autolog]
-                           [--params JSON [--from SESSION#TRIAL]]
+                           [--params JSON [--from SESSION#TRIAL]] [--storage PATH [--worker]] [--run-id ID]
 """
 
 
@@ -249,7 +254,7 @@ def parse_args(argv: List[str]) -> Dict[str, Any]:
     opts: Dict[str, Any] = {"autolog": False}
     names = {"--spec": "spec", "--script": "script", "--n-trials": "n_trials", "--timeout": "timeout", "--sampler": "sampler",
              "--n-jobs": "n_jobs", "--seed": "seed", "--study-name": "study_name", "--experiment": "experiment",
-             "--name": "run_name", "--params": "params", "--from": "from"}
+             "--name": "run_name", "--params": "params", "--from": "from", "--storage": "storage", "--run-id": "run_id"}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -259,6 +264,8 @@ def parse_args(argv: List[str]) -> Dict[str, Any]:
             raise SystemExit(0)
         if arg == "--autolog":
             opts["autolog"] = True
+        elif arg == "--worker":
+            opts["worker"] = True
         elif key in names:
             if not eq:
                 i += 1
@@ -286,6 +293,13 @@ def parse_args(argv: List[str]) -> Dict[str, Any]:
             raise SpecError("--params must be a JSON object of parameter values")
     elif "from" in opts:
         raise SpecError("--from goes with --params")
+    if opts.get("worker") and "storage" not in opts:
+        raise SpecError("--worker needs --storage (the Optuna journal file the workers share)")
+    if "storage" in opts and "params" in opts:
+        raise SpecError("--storage is for tuning; --params trains once without a study")
+    for key in ("storage", "run_id"):
+        if key in opts and not str(opts[key]).strip():
+            raise SpecError(f"--{key.replace('_', '-')} must not be empty")
     return opts
 
 
@@ -381,7 +395,8 @@ def main(argv: List[str]) -> int:
         return 2
     target = os.path.abspath(script or spec["_path"])
     study = opts.get("study_name") or spec.get("study_name") or Path(target).stem
-    experiment = opts.get("experiment") or spec.get("experiment") or study
+    # A continued run keeps the experiment it was created with, unless --experiment names another.
+    experiment = opts.get("experiment") or (None if opts.get("run_id") else spec.get("experiment") or study)
 
     def tune_main() -> None:
         from . import _tune_session, tune
@@ -410,6 +425,8 @@ def main(argv: List[str]) -> int:
                            "scoring": m.get("scoring", spec.get("scoring"))})
         kwargs["config"] = {k: v for k, v in config.items() if v is not None}
         kwargs["study_name"] = study
+        if "storage" in opts:
+            kwargs["storage"] = opts["storage"]
         _tune_session.echo = True
         result = tune.run(objective, **kwargs)
         if len(result.directions) == 1 and result.best_trial is not None:
@@ -423,5 +440,6 @@ def main(argv: List[str]) -> int:
             train_with_params(spec, target if script else None, opts["params"], opts.get("from"))
 
         return _runner.run(target, [], experiment=experiment, run_name=opts.get("run_name") or f"{study} (tuned params)",
-                           autolog=True, main=train_main)
-    return _runner.run(target, [], experiment=experiment, run_name=opts.get("run_name"), autolog=opts["autolog"], main=tune_main)
+                           autolog=True, main=train_main, run_id=opts.get("run_id"))
+    return _runner.run(target, [], experiment=experiment, run_name=opts.get("run_name"), autolog=opts["autolog"], main=tune_main,
+                       run_id=opts.get("run_id"))

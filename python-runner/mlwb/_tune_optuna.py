@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import threading
 import time
 import traceback
+import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _ambient
 from ._import_hook import PatchOnImport, replace
-from ._tune_session import SessionWriter, remove_stop_flag
+from ._tune_session import SessionWriter, remove_stop_flag, shared_session_id
 from ._tune_space import Space, grid_values
 
 IMPORTANCE_BUDGET_S = 5.0  # at most this long for optuna's importance when the script ends (all studies)
@@ -151,11 +153,14 @@ def _pruner(optuna: Any, spec: Dict[str, Any]) -> Any:
 
 def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[str], sampler: str, n_trials: Optional[int],
                     timeout: Optional[float], n_jobs: int, pruner_spec: Dict[str, Any], name: str, seed: Optional[int],
-                    metric_names: Optional[Sequence[str]], experiment: Any, catch: bool, cfg: Dict[str, Any]) -> Any:
+                    metric_names: Optional[Sequence[str]], experiment: Any, catch: bool, cfg: Dict[str, Any],
+                    storage: Optional[str] = None) -> Any:
     import optuna
 
     from . import tune
 
+    if storage is not None and seed is not None:
+        seed = worker_seed(seed)
     smp, kind, requested = _sampler(optuna, sampler, space, len(dirs), seed)
     if kind == "grid":
         total = 1
@@ -165,15 +170,19 @@ def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[st
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # our own lines (and the session) say it all
     try:
-        study = optuna.create_study(directions=dirs, sampler=smp, pruner=_pruner(optuna, pruner_spec), study_name=name)
+        study = optuna.create_study(directions=dirs, sampler=smp, pruner=_pruner(optuna, pruner_spec), study_name=name,
+                                    storage=None if storage is None else open_storage(optuna, storage),
+                                    load_if_exists=storage is not None)
     except BaseException:
         optuna.logging.set_verbosity(verbosity)
         raise
     _managed.add(id(study))
     writer = SessionWriter(study_name=name, directions=dirs, sampler=kind, source="mlwb", space=space or None, config=cfg,
                            requested_sampler=requested, pruner=pruner_spec["type"], backend="optuna",
-                           metric_names=metric_names, experiment=experiment, expected=n_trials)
+                           metric_names=metric_names, experiment=experiment, expected=n_trials,
+                           session_id=None if storage is None else shared_session_id(storage, name))
     errors: Dict[int, str] = {}
+    mine: Set[int] = set()  # trials this process ran: on a shared storage the others' are their workers' to record
     first_error: List[BaseException] = []
 
     class _OptunaTrial(tune.Trial):
@@ -199,6 +208,7 @@ def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[st
             self._ot.set_user_attr(key, value)
 
     def wrapped(ot: Any) -> Any:
+        mine.add(ot.number)
         trial = _OptunaTrial(ot)
         try:
             for pname in space:
@@ -218,7 +228,7 @@ def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[st
             raise
 
     def record(ft: Any) -> None:
-        if writer.recorded(ft.number) or ft.state.name not in ("COMPLETE", "PRUNED", "FAIL"):
+        if writer.recorded(ft.number) or ft.number not in mine or ft.state.name not in ("COMPLETE", "PRUNED", "FAIL"):
             return
         writer.trial(ft.number, _STATE[ft.state.name], ft.params, error=errors.get(ft.number), **trial_fields(ft))
 
@@ -265,13 +275,33 @@ def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[st
             imp = importance(study)
         except Exception:
             imp = None
-    writer.complete(status, importance=imp, error=first if status == "failed" else None)
+    # On a shared storage the session's best is the study's (every worker's trials), not this worker's.
+    best = None if storage is None else _best(study)
+    writer.complete(status, importance=imp, error=first if status == "failed" else None, best=best)
     writer.close("completed" if status != "failed" else f"tuning failed: {first}")
     remove_stop_flag(writer.run_dir)
-    result = tune._result(writer, dirs, kind, "optuna", status, trials, study)
+    result = tune._result(writer, dirs, kind, "optuna", status, trials, study, best)
     if status == "failed":
         raise first_error[0] if first_error else RuntimeError(f"every trial failed: {first}")
     return result
+
+
+def open_storage(optuna: Any, storage: str) -> Any:
+    """A database URL as is; a path: a JournalStorage on that file (the file lock works on NFS too)."""
+    if "://" in storage:
+        return storage
+    journal = getattr(optuna.storages, "journal", None)
+    backend = getattr(journal, "JournalFileBackend", None) or optuna.storages.JournalFileStorage
+    with warnings.catch_warnings():  # "JournalStorage is experimental" (optuna 3.1): not the user's concern
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.JournalStorage(backend(os.path.abspath(storage)))
+
+
+def worker_seed(seed: int) -> int:
+    """Workers sharing a study must not sample the same sequence: offset the seed by the Slurm array task
+    (reproducible per task), else by the process id."""
+    task = os.environ.get("SLURM_ARRAY_TASK_ID", "")
+    return seed + (int(task) if task.isdigit() else os.getpid())
 
 
 # -- autocapture -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ within the flush notification) plus a ``run/event`` ``{kind: "trial", ...}``; th
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import threading
@@ -25,6 +26,13 @@ echo = False  # print a line per finished trial (python -m mlwb tune)
 
 def new_session_id() -> str:
     return f"tune-{uuid.uuid4().hex[:12]}"
+
+
+def shared_session_id(storage: str, study_name: str) -> str:
+    """The same id in every worker process of one study on a shared storage: all their trials are ONE session
+    (each worker writes the session record into its own run; the index takes them as one)."""
+    where = storage if "://" in storage else os.path.abspath(storage)
+    return "tune-" + hashlib.sha256(f"{where}\0{study_name}".encode("utf-8")).hexdigest()[:12]
 
 
 def _finite(v: Any) -> bool:
@@ -66,8 +74,9 @@ class SessionWriter:
     def __init__(self, *, study_name: str, directions: Sequence[str], sampler: str, source: str,
                  space: Optional[Dict[str, Any]] = None, config: Optional[Dict[str, Any]] = None,
                  requested_sampler: Optional[str] = None, pruner: Optional[str] = None, backend: Optional[str] = None,
-                 metric_names: Optional[Sequence[str]] = None, experiment: Any = None, expected: Optional[int] = None) -> None:
-        self.id = new_session_id()
+                 metric_names: Optional[Sequence[str]] = None, experiment: Any = None, expected: Optional[int] = None,
+                 session_id: Optional[str] = None) -> None:
+        self.id = session_id or new_session_id()
         self.study_name = study_name
         self.directions = list(directions)
         self.expected = expected

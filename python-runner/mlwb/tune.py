@@ -262,7 +262,7 @@ def run(objective: Callable[[Trial], Any], *, space: Optional[Dict[str, Any]] = 
         directions: Optional[Sequence[str]] = None, n_jobs: int = 1, pruner: Any = "median",
         study_name: Optional[str] = None, seed: Optional[int] = None, metric_names: Optional[Sequence[str]] = None,
         backend: str = "auto", experiment: Any = None, catch: bool = True,
-        config: Optional[Dict[str, Any]] = None) -> TuneResult:
+        config: Optional[Dict[str, Any]] = None, storage: Optional[str] = None) -> TuneResult:
     """Tune ``objective(trial)``; returns the trials and the best one(s).
 
     - ``sampler``: ``"auto"`` (TPE, NSGA-II for several objectives; random without optuna), ``"tpe"``,
@@ -277,6 +277,9 @@ def run(objective: Callable[[Trial], Any], *, space: Optional[Dict[str, Any]] = 
     - ``backend``: ``"auto"`` (optuna when importable), ``"optuna"`` or ``"builtin"``.
     - ``catch``: a trial that raises is recorded as failed and tuning goes on (if every trial fails the
       session fails and ``run`` raises); ``catch=False`` re-raises the first error.
+    - ``storage``: an Optuna storage shared by several worker processes (optuna only): a journal file path
+      (``JournalFileStorage``, fine on a shared filesystem) or a database URL. The study is loaded if it
+      exists; ``n_trials`` counts this process's trials; every worker's trials form one session.
     """
     dirs = _directions(direction, directions)
     declared = parse_space(space)
@@ -290,6 +293,8 @@ def run(objective: Callable[[Trial], Any], *, space: Optional[Dict[str, Any]] = 
     use_optuna = backend == "optuna" or (backend == "auto" and optuna_available())
     if backend == "optuna" and not optuna_available():
         raise ImportError("backend='optuna' but optuna is not installed (pip install optuna)")
+    if storage is not None and not use_optuna:
+        raise ImportError("a shared storage needs optuna (pip install optuna, or apt install python3-optuna)")
     if sampler == "grid" and not declared and use_optuna and backend == "auto":
         use_optuna = False  # optuna's grid needs the space up front; ours discovers it
     if n_trials is None and timeout is None and sampler != "grid":
@@ -298,14 +303,14 @@ def run(objective: Callable[[Trial], Any], *, space: Optional[Dict[str, Any]] = 
     if name == "<lambda>":
         name = "study"
     cfg: Dict[str, Any] = {"n_trials": n_trials, "timeout": timeout, "n_jobs": n_jobs, "seed": seed,
-                           "pruner": pruner_spec, **(config or {})}
+                           "pruner": pruner_spec, "storage": storage, **(config or {})}
     cfg = {k: v for k, v in cfg.items() if v is not None}
     _stop.clear()
     if use_optuna:
         from . import _tune_optuna
 
         return _tune_optuna.run_with_optuna(objective, declared, dirs, sampler, n_trials, timeout, n_jobs, pruner_spec,
-                                            name, seed, metric_names, experiment, catch, cfg)
+                                            name, seed, metric_names, experiment, catch, cfg, storage)
     return _run_builtin(objective, declared, dirs, sampler, n_trials, timeout, n_jobs, pruner_spec, name, seed,
                         metric_names, experiment, catch, cfg)
 
@@ -452,9 +457,9 @@ def _run_builtin(objective: Callable[[Trial], Any], space: Space, dirs: List[str
 
 
 def _result(writer: SessionWriter, dirs: List[str], sampler: str, backend: str, status: str, trials: List[TrialResult],
-            study: Any = None) -> TuneResult:
+            study: Any = None, best_numbers: Optional[List[int]] = None) -> TuneResult:
     by = {t.number: t for t in trials}
-    best = [by[n] for n in writer.best() if n in by]
+    best = [by[n] for n in (writer.best() if best_numbers is None else best_numbers) if n in by]
     return TuneResult(writer.id, writer.run_id, writer.study_name, dirs, sampler, backend, status, trials, best, study)
 
 

@@ -3,7 +3,13 @@ import { RecordError } from './problems';
 import type { JsonNumber, TuningCompleteRecord, TuningSessionRecord, TuningTrialRecord } from './records';
 import { json, one, run } from './sql';
 
-/** tuning.session / tuning.trial / tuning.complete records of a run's journal -> tuning_sessions, tuning_trials. */
+/**
+ * tuning.session / tuning.trial / tuning.complete records of a run's journal -> tuning_sessions, tuning_trials.
+ * A session id is random, except for a study shared by several worker processes through one Optuna storage
+ * (`python -m mlwb tune --storage ... --worker`, e.g. a Slurm array): every worker writes the same session
+ * record into its own run, then the trials it ran. That is ONE session, owned by the run ingested first,
+ * holding every worker's trials (optuna numbers trials study-wide, so they never clash).
+ */
 
 const STATES = new Set(['running', 'complete', 'pruned', 'fail']);
 const DIRECTIONS = new Set(['minimize', 'maximize']);
@@ -15,7 +21,7 @@ export function applyTuningSession(db: Database, runId: string, e: TuningSession
     throw new RecordError('tuning.session: directions must be a non-empty array of "minimize"/"maximize"');
   }
   const owner = one(db, 'SELECT run FROM tuning_sessions WHERE id = ?', [e.id])?.run;
-  if (owner !== undefined && owner !== runId) throw new RecordError(`tuning.session "${e.id}" already belongs to run ${String(owner)}`);
+  if (owner !== undefined && owner !== runId) return; // another worker of a shared study: the session exists
   const seq = Number(one(db, 'SELECT COUNT(*) AS n FROM tuning_sessions WHERE run = ?', [runId])?.n ?? 0);
   run(
     db,
@@ -35,7 +41,7 @@ export function applyTuningSession(db: Database, runId: string, e: TuningSession
 }
 
 export function applyTuningTrial(db: Database, runId: string, e: TuningTrialRecord): void {
-  requireSession(db, runId, e.session, 'tuning.trial');
+  requireSession(db, e.session, 'tuning.trial');
   if (!Number.isInteger(e.number) || e.number < 0) throw new RecordError('tuning.trial: number must be an integer >= 0');
   if (!STATES.has(e.state)) throw new RecordError(`tuning.trial: unknown state ${JSON.stringify(e.state)}`);
   if (!isObject(e.params)) throw new RecordError('tuning.trial without params');
@@ -58,14 +64,15 @@ export function applyTuningTrial(db: Database, runId: string, e: TuningTrialReco
   );
 }
 
-export function applyTuningComplete(db: Database, runId: string, e: TuningCompleteRecord): void {
-  requireSession(db, runId, e.session, 'tuning.complete');
+export function applyTuningComplete(db: Database, _runId: string, e: TuningCompleteRecord): void {
+  requireSession(db, e.session, 'tuning.complete');
   if (!ENDINGS.has(e.status)) throw new RecordError(`tuning.complete: unknown status ${JSON.stringify(e.status)}`);
   if (!Array.isArray(e.best_trials) || !e.best_trials.every((n) => Number.isInteger(n))) throw new RecordError('tuning.complete: best_trials must be trial numbers');
   run(
     db,
+    // Workers of a shared study each end it; journals are ingested in no particular order: the latest end wins.
     `UPDATE tuning_sessions SET status = $status, best_trials = $best, importance = COALESCE($importance, importance), error = $error,
-       ended = $ts, duration_ms = $duration WHERE id = $id`,
+       ended = $ts, duration_ms = $duration WHERE id = $id AND ($ts IS NULL OR ended IS NULL OR ended <= $ts)`,
     {
       $id: e.session, $status: e.status, $best: JSON.stringify(e.best_trials), $importance: json(e.importance), $error: strOrNull(e.error),
       $ts: numOrNull(e.ts), $duration: numOrNull(e.duration_ms),
@@ -75,15 +82,23 @@ export function applyTuningComplete(db: Database, runId: string, e: TuningComple
 
 /** Forgets what a run's journal said about tuning (the run is read again from byte 0). */
 export function resetTuning(db: Database, runId: string): void {
+  // A shared session passes to another run that wrote trials into it.
+  run(
+    db,
+    `UPDATE tuning_sessions SET run = (SELECT t.run FROM tuning_trials t WHERE t.session = tuning_sessions.id AND t.run != $run ORDER BY t.number LIMIT 1)
+     WHERE run = $run AND EXISTS (SELECT 1 FROM tuning_trials t WHERE t.session = tuning_sessions.id AND t.run != $run)`,
+    { $run: runId },
+  );
   run(db, 'DELETE FROM tuning_trials WHERE run = ?', [runId]);
   run(db, 'DELETE FROM tuning_sessions WHERE run = ?', [runId]);
 }
 
-function requireSession(db: Database, runId: string, session: unknown, what: string): void {
+/** The session must exist; any run may write into it (a shared study's workers each write their own trials). */
+function requireSession(db: Database, session: unknown, what: string): void {
   if (typeof session !== 'string' || session === '') throw new RecordError(`${what} without session`);
-  const owner = one(db, 'SELECT run FROM tuning_sessions WHERE id = ?', [session])?.run;
-  if (owner === undefined) throw new RecordError(`${what}: no tuning.session "${session}" before it`);
-  if (owner !== runId) throw new RecordError(`${what}: session "${session}" belongs to run ${String(owner)}`);
+  if (one(db, 'SELECT 1 AS x FROM tuning_sessions WHERE id = ?', [session]) === undefined) {
+    throw new RecordError(`${what}: no tuning.session "${session}" before it`);
+  }
 }
 
 function isJsonNumber(v: unknown): v is JsonNumber {

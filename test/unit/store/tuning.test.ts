@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { TrackingStore } from '../../../src/store/tracking-store';
 import { openStore, removeTempStores, RunWriter, tempStore } from './helpers';
 
@@ -111,6 +113,42 @@ describe('tuning sessions in the store', () => {
     assert.equal(store.getTuningSession('s1'), undefined);
   });
 
+  it('a study shared by worker runs is one session: every worker\'s trials, the latest end, a reset first run hands it on', async () => {
+    const workers = ['w1', 'w2', 'w3'].map((id) => new RunWriter(root, { id, experiment: 'tune' }));
+    workers.forEach((w) => session(w, 'shared'));
+    trial(workers[0], 'shared', 0, 'complete', [0.5]);
+    trial(workers[1], 'shared', 1, 'complete', [0.9]);
+    trial(workers[2], 'shared', 2, 'complete', [0.7]);
+    trial(workers[0], 'shared', 3, 'complete', [0.6]);
+    workers[1].events({ t: 'tuning.complete', ts: 2000, session: 'shared', status: 'completed', best_trials: [1] });
+    workers[0].events({ t: 'tuning.complete', ts: 1000, session: 'shared', status: 'completed', best_trials: [0] });
+    store = await openStore(root);
+    const s = store.getTuningSession('shared');
+    assert.ok(s);
+    assert.deepEqual(s.trials.map((t) => [t.number, t.values]), [[0, [0.5]], [1, [0.9]], [2, [0.7]], [3, [0.6]]]);
+    assert.deepEqual(s.bestTrials, [1]);
+    assert.equal(s.ended, 2000);
+    assert.equal(store.listTuningSessions().length, 1);
+    assert.deepEqual(store.problems(), []);
+    await store.rebuild('test');
+    assert.deepEqual(store.getTuningSession('shared')?.trials.length, 4);
+    // The owner's journal read again from byte 0 (its series cache was lost): the session passes to another
+    // worker meanwhile and stays whole.
+    const owner = workers.find((w) => w.manifest.id === s.run);
+    assert.ok(owner);
+    owner.metric('loss', [1, 2]);
+    await store.refresh();
+    fs.rmSync(path.join(root, 'index.series', owner.manifest.id), { recursive: true });
+    owner.metric('loss', [3], { firstStep: 2 });
+    await store.refresh();
+    const after = store.getTuningSession('shared');
+    assert.ok(after);
+    assert.notEqual(after.run, owner.manifest.id);
+    assert.deepEqual(after.trials.map((t) => t.number), [0, 1, 2, 3]);
+    assert.deepEqual(store.getSeries(owner.manifest.id, 'loss')?.y, [1, 2, 3]);
+    assert.deepEqual(store.problems(), []);
+  });
+
   it('importance recorded by the tuning process wins over ours', async () => {
     const run = new RunWriter(root, { id: 'r1' });
     session(run, 's1');
@@ -125,6 +163,40 @@ describe('tuning sessions in the store', () => {
 describe('cross-language: mlwb.tune writes sessions, the store reads them back exactly', function () {
   this.timeout(60_000);
   after(removeTempStores);
+
+  it('three tune workers sharing one Optuna journal, each in its own run, are ONE session with every trial', async function () {
+    const { spawn } = await import('node:child_process');
+    const root = tempStore();
+    const dir = path.dirname(root);
+    fs.mkdirSync(path.join(root, 'tuning'), { recursive: true });
+    const spec = path.join(dir, 'tune.json');
+    fs.writeFileSync(spec, JSON.stringify({
+      study_name: 'knn', direction: 'maximize', sampler: 'random', seed: 3,
+      space: { n_neighbors: { type: 'int', low: 1, high: 30 } },
+      model: { estimator: 'sklearn.neighbors.KNeighborsClassifier', dataset: 'iris', cv: 2 },
+    }));
+    const runs = ['w0', 'w1', 'w2'].map((id) => new RunWriter(root, { id: `20260101-000000-0000${id}`, experiment: 'knn' }));
+    const codes = await Promise.all(runs.map((run, i) => new Promise<number | null>((resolve) => {
+      const args = ['-m', 'mlwb', 'tune', '--run-id', run.manifest.id, '--spec', spec, '--storage', path.join(root, 'tuning', 'knn.optuna-journal'),
+        '--study-name', 'knn', '--n-trials', '4', '--worker'];
+      const env = { ...process.env, MLWB_STORE: root, SLURM_ARRAY_TASK_ID: String(i), PYTHONPATH: path.resolve(__dirname, '../../../../python-runner') };
+      spawn('/usr/bin/python3', args, { env, stdio: 'ignore' }).on('exit', resolve);
+    })));
+    assert.deepEqual(codes, [0, 0, 0]);
+    const store = await openStore(root);
+    try {
+      const list = store.listTuningSessions();
+      assert.equal(list.length, 1);
+      const s = store.getTuningSession(list[0].id);
+      assert.ok(s);
+      assert.deepEqual(s.trials.map((t) => t.number), [...Array(12).keys()]);
+      assert.deepEqual(new Set(s.trials.map((t) => t.run)), new Set(runs.map((r) => r.manifest.id)));
+      assert.equal(s.status, 'completed');
+      assert.deepEqual(store.problems(), []);
+    } finally {
+      await store.close();
+    }
+  });
 
   it('a built-in session (optuna hidden) and a multi-objective one, trial by trial', async function () {
     const { spawnSync } = await import('node:child_process');
