@@ -36,7 +36,9 @@ def safe_relpath(path: str) -> str:
 
 
 def _join(prefix: str, name: str) -> str:
-    return safe_relpath(f"{prefix}/{name}" if prefix else name)
+    # The name is checked on its own: under a prefix, "/etc/passwd" must not pass as "prefix//etc/passwd".
+    name = safe_relpath(name)
+    return f"{prefix}/{name}" if prefix else name
 
 
 class FileTable:

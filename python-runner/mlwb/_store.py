@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -32,6 +33,14 @@ def resolve_store(root: Optional[PathLike] = None) -> Path:
         if candidate.is_dir():
             return candidate
     return cwd / STORE_DIRNAME
+
+
+_SAFE_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def is_safe_run_id(run_id: object) -> bool:
+    """Run ids name directories: the extension's rule (src/store/paths.ts), so no id climbs out of ``runs/``."""
+    return isinstance(run_id, str) and _SAFE_RUN_ID.fullmatch(run_id) is not None and ".." not in run_id
 
 
 def new_run_id() -> str:

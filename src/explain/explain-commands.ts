@@ -7,11 +7,11 @@ import type { WorkspaceStore } from '../platform/workspace-store';
 import { optionsOf, versionRefOf } from '../registry/model-nodes';
 import { resolveInterpreter } from '../runner/interpreter';
 import { runIdOf } from '../runs/run-nodes';
-import type { TrackingStore } from '../store';
+import { runFilePath, type TrackingStore } from '../store';
 import type { ExplainPanels } from './explain-panel';
 import { launchExplain, type ExplainJob, type ExplainOutcome, type ExplainRequest } from './explain-process';
 import {
-  csvHeader, explanationPath, fileSubject, isExplainableFile, isPickleLike, likelyTarget, runFilesDir, versionSubject, type ExplainSubject,
+  csvHeader, explanationPath, fileSubject, isExplainableFile, isPickleLike, likelyTarget, versionSubject, type ExplainSubject,
 } from './explain-target';
 
 /** Values a caller (a test, a script) gives so nothing is asked. */
@@ -185,12 +185,7 @@ export class ExplainCommands {
   }
 
   private async runModelFile(s: TrackingStore, run: string, given: string | undefined): Promise<string> {
-    const dir = runFilesDir(s, run);
-    const inRun = (rel: string) => {
-      const abs = path.resolve(dir, rel);
-      if (!abs.startsWith(dir + path.sep)) throw new Error(`"${rel}" is not inside run ${run}`);
-      return abs;
-    };
+    const inRun = (rel: string) => runFilePath(s.layout, run, rel);
     if (given !== undefined) return path.isAbsolute(given) ? given : inRun(given);
     const files = (s.getRun(run, { logLimit: 0 })?.files ?? []).filter((f) => isExplainableFile(f.path));
     if (files.length === 0) throw new Error(`Run ${s.getRun(run, { logLimit: 0 })?.name ?? run} saved no model file (.pkl, .joblib, XGBoost .json/.ubj) to explain.`);
@@ -218,7 +213,7 @@ export class ExplainCommands {
     const run = subject.kind === 'run' ? subject.run : subject.kind === 'version' ? subject.sourceRun : undefined;
     const detail = run ? s.getRun(run, { logLimit: 0 }) : undefined;
     if (detail && run) {
-      for (const f of detail.files.filter((f) => f.path.toLowerCase().endsWith('.csv'))) add(path.join(runFilesDir(s, run), f.path), 'the run’s file');
+      for (const f of detail.files.filter((f) => f.path.toLowerCase().endsWith('.csv'))) add(runFilePath(s.layout, run, f.path), 'the run’s file');
       const base = detail.cwd ?? (detail.script?.path ? path.dirname(detail.script.path) : this.cwd());
       for (const a of detail.argv) if (/\.csv$/i.test(a)) add(path.resolve(base, a), 'the run’s argument');
     }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { runIdOf } from '../runs/run-nodes';
-import { checkModelName, type RegisteredVersion, type TrackingStore } from '../store';
+import { checkModelName, runFilePath, type RegisteredVersion, type TrackingStore } from '../store';
 import { formatBytes } from './model-text';
 import { modelNameOf, optionsOf } from './model-nodes';
 
@@ -46,11 +46,7 @@ async function pickSource(s: TrackingStore, target: unknown, runId: string | und
     const run = s.getRun(runId, { logLimit: 0 });
     if (!run) throw new Error(`No run "${runId}".`);
     const filesDir = path.join(s.layout.root, 'runs', run.id, 'files');
-    const inRun = (rel: string) => {
-      const abs = path.resolve(filesDir, rel);
-      if (!abs.startsWith(filesDir + path.sep)) throw new Error(`"${rel}" is not inside run ${run.id}`);
-      return abs;
-    };
+    const inRun = (rel: string) => runFilePath(s.layout, run.id, rel);
     if (given !== undefined) return { file: path.isAbsolute(given) ? given : inRun(given), run: run.id };
     const other = { label: '$(folder-opened) Other file…', description: 'any file on disk', rel: undefined as string | undefined };
     const picked = await vscode.window.showQuickPick(

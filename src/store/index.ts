@@ -7,4 +7,6 @@ export type * from './records';
 export { JOURNAL_VERSION } from './records';
 /** For input boxes: each returns the accepted value or an Error whose message says what is wrong. */
 export { checkAlias, checkModelName, MODEL_STAGES } from './registry-names';
+/** Opening a file a run's journal names: never outside that run's files/ directory. */
+export { runFilePath } from './paths';
 export type * from '../tuning/model';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Where everything lives under a store root (`.mlwb/`). Journal paths are relative, '/'-separated. */
@@ -42,6 +43,39 @@ export function runManifestPath(runId: string): string {
 export function inStore(layout: StoreLayout, rel: string): string {
   const abs = path.resolve(layout.root, rel);
   if (abs !== layout.root && !abs.startsWith(layout.root + path.sep)) throw new Error(`path escapes the store: ${rel}`);
+  return abs;
+}
+
+/**
+ * A run file's path as the SDK records it (python-runner/mlwb/_files.py safe_relpath): relative,
+ * '/'-separated, no "." or ".." segment, no NUL, no backslash or drive letter.
+ */
+export function isSafeRunFilePath(rel: unknown): rel is string {
+  if (typeof rel !== 'string' || rel === '' || rel.length > 4096 || /[\0\\]/.test(rel) || /^[A-Za-z]:/.test(rel) || rel.startsWith('/')) return false;
+  return rel.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+/**
+ * Absolute path of a file of a run (under runs/<id>/files/), refusing a path that escapes it, also
+ * through a symbolic link that points outside (checked on the real paths when the file exists).
+ */
+export function runFilePath(layout: StoreLayout, runId: string, rel: string): string {
+  assertSafeRunId(runId);
+  if (!isSafeRunFilePath(rel)) throw new Error(`file path ${JSON.stringify(rel)} is not a path inside run ${runId}'s files`);
+  const dir = inStore(layout, `${RUNS_DIR}/${runId}/files`);
+  const abs = path.join(dir, ...rel.split('/'));
+  if (fs.lstatSync(abs, { throwIfNoEntry: false })) {
+    const real = (p: string) => {
+      try {
+        return fs.realpathSync.native(p);
+      } catch {
+        return undefined; // a dangling link: nothing inside the run to open
+      }
+    };
+    const realDir = real(dir);
+    const realAbs = real(abs);
+    if (!realDir || !realAbs?.startsWith(realDir + path.sep)) throw new Error(`file ${JSON.stringify(rel)} of run ${runId} resolves outside the run's files`);
+  }
   return abs;
 }
 

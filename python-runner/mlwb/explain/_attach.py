@@ -14,7 +14,7 @@ from typing import Any, Dict, Optional
 from .._encode import dumps
 from .._files import FileTable, _copy, _sha256
 from .._records import record
-from .._store import resolve_store
+from .._store import is_safe_run_id, resolve_store
 from ._model import ExplainError
 
 RUN_FILE = "explain/explain.json"
@@ -22,7 +22,7 @@ _ENDED = ("completed", "failed", "cancelled", "crashed")
 
 
 def run_dir_for(run_id: str) -> Path:
-    if not run_id or "/" in run_id or "\\" in run_id or ".." in run_id:
+    if not is_safe_run_id(run_id):
         raise ExplainError(f"invalid run id {run_id!r}")
     d = resolve_store() / "runs" / run_id
     if not (d / "events.jsonl").is_file():

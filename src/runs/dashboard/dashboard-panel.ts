@@ -1,9 +1,8 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { log, showError } from '../../platform/log';
 import { PanelHost, type PanelKind } from '../../platform/webview-panel';
 import type { WorkspaceStore } from '../../platform/workspace-store';
-import type { RefreshResult, TrackingStore, XAxis } from '../../store';
+import { runFilePath, type RefreshResult, type TrackingStore, type XAxis } from '../../store';
 import { fullSeries, saveCsv, savePng } from '../charts/chart-exports';
 import { bucketsFor, toWire, type WireSeries } from '../charts/series-wire';
 import { parseTags } from '../run-text';
@@ -214,10 +213,7 @@ export class RunDashboard implements vscode.Disposable {
   private async file(s: TrackingStore, rel: string, open: boolean): Promise<void> {
     const run = s.getRun(this.runId, { logLimit: 0 });
     if (!run?.files.some((f) => f.path === rel)) throw new Error(`run ${this.runId} has no file ${JSON.stringify(rel)}`);
-    const dir = path.join(s.layout.root, 'runs', this.runId, 'files');
-    const abs = path.resolve(dir, rel);
-    if (!abs.startsWith(dir + path.sep)) throw new Error(`file path escapes the run: ${rel}`);
-    const uri = vscode.Uri.file(abs);
+    const uri = vscode.Uri.file(runFilePath(s.layout, this.runId, rel));
     if (open) await vscode.commands.executeCommand('vscode.open', uri);
     else if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
     else await vscode.commands.executeCommand('revealFileInOS', uri);
