@@ -26,6 +26,7 @@ import { registerDatasetCommands } from './datasets/dataset-commands';
 import type { DatasetPanels } from './datasets/panel/dataset-panel';
 import { registerExampleProject } from './examples/example-project';
 import { registerShowDevices } from './runner/devices';
+import { SlurmCommands } from './slurm/slurm-commands';
 
 /** Wires the pieces together; nothing heavy happens here (the store opens on first use). */
 export function activate(context: vscode.ExtensionContext): WorkbenchApi {
@@ -67,9 +68,12 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   command('mlwb.showLog', () => log().show());
 
   const runner = owner.track(new RunManager(vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, store));
-  owner.track(new RunStatusBar(runner));
-  owner.track(runner.onDidChange(() => void vscode.commands.executeCommand('setContext', 'mlwb.hasRunning', runner.active.length > 0)));
-  const runCommands = new RunCommands(runner, store);
+  const slurm = owner.track(new SlurmCommands(vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, store));
+  owner.track(new RunStatusBar(runner, slurm));
+  const updateHasRunning = () => void vscode.commands.executeCommand('setContext', 'mlwb.hasRunning', runner.active.length + slurm.scheduled.length > 0);
+  owner.track(runner.onDidChange(updateHasRunning));
+  owner.track(slurm.onDidChange(updateHasRunning));
+  const runCommands = new RunCommands(runner, store, slurm);
   const runTarget = (arg: unknown) => (typeof arg === 'string' ? arg : isRunSummary(arg) ? arg : isRunNode(arg) ? arg.run : undefined);
   command('mlwb.runCurrentFile', (arg) => runCommands.runCurrentFile(arg instanceof vscode.Uri ? { uri: arg } : (arg as object | undefined)));
   command('mlwb.runWithArguments', (arg) => runCommands.runWithArguments(arg instanceof vscode.Uri ? arg : undefined));
@@ -81,6 +85,11 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   });
   command('mlwb.cancelRun', (arg) => runCommands.cancel(runTarget(arg)));
   command('mlwb.showRunning', () => runCommands.showRunning());
+  const slurmOptions = (arg: unknown) => (arg instanceof vscode.Uri ? { uri: arg } : (arg as object | undefined) ?? {});
+  command('mlwb.submitToSlurm', (arg) => slurm.submit(slurmOptions(arg)));
+  command('mlwb.submitSweepToSlurm', (arg) => slurm.submitSweep(slurmOptions(arg)));
+  command('mlwb.tuneOnSlurm', (arg) => slurm.tuneOnSlurm(slurmOptions(arg)));
+  command('mlwb.showSlurmJobOutput', (arg) => slurm.showJobOutput(runTarget(arg)));
   const runPanels = registerRunPanels(context.extensionUri, store, selectedRuns);
   for (const d of runPanels.disposables) owner.track(d);
 
@@ -112,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   owner.track(registerShowDevices(vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath));
 
   log().info(`activated in ${Date.now() - started} ms`);
-  return { store, views: { experiments, runs, models }, versions, runner, panels: runPanels.panels, tuning, serving, modelSpecs, explain, datasets: datasets.panels };
+  return { store, views: { experiments, runs, models }, versions, runner, slurm, panels: runPanels.panels, tuning, serving, modelSpecs, explain, datasets: datasets.panels };
 }
 
 function isRunSummary(x: unknown): x is RunSummary {
@@ -131,6 +140,8 @@ export interface WorkbenchApi {
   /** The open model version panels. */
   versions: VersionPanels;
   runner: RunManager;
+  /** Slurm submissions and the jobs being followed. */
+  slurm: SlurmCommands;
   /** The open run dashboards and comparisons. */
   panels: RunPanels;
   /** The open dataset profiles. */

@@ -16,6 +16,16 @@ export interface RunFileOptions {
   gpus?: number[];
 }
 
+/** Runs that run elsewhere (Slurm jobs): Show Running Runs lists them, Cancel Run stops them there. */
+export interface RemoteRuns {
+  readonly scheduled: readonly RunSummary[];
+  /** False when the run is not one of them. */
+  cancel(run: RunSummary | string): Promise<boolean>;
+  showJobOutput(run: RunSummary | string): Promise<void>;
+}
+
+type ActiveRun = { local: LaunchedRun } | { remote: RunSummary };
+
 /** The commands that start, rerun and cancel runs. Each returns what it launched, for callers and tests. */
 export class RunCommands {
   private readonly lastArgs = new Map<string, string>();
@@ -23,6 +33,7 @@ export class RunCommands {
   constructor(
     private readonly runs: RunManager,
     private readonly store: WorkspaceStore,
+    private readonly remote?: RemoteRuns,
   ) {}
 
   async runCurrentFile(opts: RunFileOptions = {}): Promise<LaunchedRun | undefined> {
@@ -92,7 +103,13 @@ export class RunCommands {
 
   async cancel(target?: RunSummary | string): Promise<void> {
     const runId = typeof target === 'string' ? target : target?.id;
-    const run = runId ? this.runs.byRunId(runId) : await this.pickActive('Cancel which run?');
+    if (runId && (await this.remote?.cancel(runId))) return;
+    const picked = runId ? undefined : await this.pickActive('Cancel which run?');
+    if (picked && 'remote' in picked) {
+      await this.remote?.cancel(picked.remote);
+      return;
+    }
+    const run = runId ? this.runs.byRunId(runId) : picked?.local;
     if (!run) {
       if (runId) void vscode.window.showWarningMessage('That run was not started from this window, so it cannot be cancelled here: stop it in its terminal (Ctrl+C).');
       return;
@@ -101,8 +118,17 @@ export class RunCommands {
   }
 
   async showRunning(): Promise<void> {
-    const run = await this.pickActive('Running runs');
-    if (!run) return;
+    const picked = await this.pickActive('Running runs');
+    if (!picked) return;
+    if ('remote' in picked) {
+      const r = picked.remote;
+      const action = await vscode.window.showQuickPick(['Open Run', 'Show Slurm Job Output', 'Cancel Run'], { title: `${r.name} (Slurm ${r.job?.id} · ${r.job?.state})` });
+      if (action === 'Open Run') await vscode.commands.executeCommand('mlwb.openRun', r.id);
+      else if (action === 'Show Slurm Job Output') await this.remote?.showJobOutput(r);
+      else if (action === 'Cancel Run') await this.remote?.cancel(r);
+      return;
+    }
+    const run = picked.local;
     const action = await vscode.window.showQuickPick(['Show Terminal', 'Show System Info', 'Cancel Run'], { title: path.basename(run.spec.script) });
     if (action === 'Show Terminal') run.terminal.show();
     else if (action === 'Cancel Run') await run.session.cancel();
@@ -114,11 +140,15 @@ export class RunCommands {
     }
   }
 
-  private async pickActive(title: string): Promise<LaunchedRun | undefined> {
-    const active = this.runs.active;
+  private async pickActive(title: string): Promise<ActiveRun | undefined> {
+    const active: ActiveRun[] = [...this.runs.active.map((local) => ({ local })), ...(this.remote?.scheduled ?? []).map((remote) => ({ remote }))];
     if (active.length <= 1) return active[0];
     const pick = await vscode.window.showQuickPick(
-      active.map((r) => ({ label: path.basename(r.spec.script), description: r.session.runId ?? 'starting', run: r })),
+      active.map((a) =>
+        'local' in a
+          ? { label: path.basename(a.local.spec.script), description: a.local.session.runId ?? 'starting', run: a }
+          : { label: `$(clock) ${a.remote.name}`, description: `Slurm ${a.remote.job?.id} · ${a.remote.job?.state}`, run: a },
+      ),
       { title },
     );
     return pick?.run;

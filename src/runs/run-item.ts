@@ -17,7 +17,8 @@ const STATUS_ICON: Record<RunSummary['status'], vscode.ThemeIcon> = {
 /**
  * A run as a tree item; the same in every view that lists runs. The tooltip (params, metrics) is
  * filled in on hover by the tree's resolveTreeItem. contextValue `run.<status>` drives per-status menus
- * (`run.<status>.tuning` when the run holds tuning sessions: match statuses with `/^run\.running(\.|$)/`).
+ * (`run.<status>.tuning` when the run holds tuning sessions, `.slurm` last for a Slurm job: match statuses
+ * with `/^run\.running(\.|$)/`).
  */
 export function runItem(node: RunNode): vscode.TreeItem {
   const { run } = node;
@@ -26,7 +27,7 @@ export function runItem(node: RunNode): vscode.TreeItem {
   item.description = runDescription(run, node.metric);
   item.iconPath = STATUS_ICON[run.status];
   item.accessibilityInformation = { label: `Run ${run.name}, ${run.status}${run.duration !== undefined ? `, ${formatDuration(run.duration)}` : ''}` };
-  item.contextValue = `run.${run.status}${run.tuning ? '.tuning' : ''}`;
+  item.contextValue = `run.${run.status}${run.tuning ? '.tuning' : ''}${run.job ? '.slurm' : ''}`;
   return item;
 }
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   isAccountingDisabled, isInvalidJobId, parseSacct, parseSbatchParsable, parseScontrolJobs, parseSqueue, type JobInfo,
@@ -46,6 +47,15 @@ export class SlurmCli implements Slurm {
   private accounting = true;
 
   constructor(private readonly opts: SlurmCliOptions = {}) {}
+
+  /** Before anything is created: the commands a submission and its following need are there. */
+  async assertInstalled(): Promise<void> {
+    const binDir = this.opts.binDir?.trim();
+    const dirs = binDir ? [binDir] : (this.opts.env ?? process.env).PATH?.split(path.delimiter).filter(Boolean) ?? [];
+    for (const command of ['sbatch', 'squeue', 'scancel']) {
+      if (!dirs.some((d) => isExecutable(path.join(d, command)))) throw new SlurmCommandMissing(command, binDir ? `in ${binDir} (mlwb.slurm.binDir)` : 'on PATH');
+    }
+  }
 
   async submit(scriptFile: string, cwd: string): Promise<string> {
     const { stdout } = await this.run('sbatch', ['--parsable', scriptFile], cwd);
@@ -122,5 +132,14 @@ export class SlurmCli implements Slurm {
         },
       );
     });
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
   }
 }
