@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ._records import JOURNAL_VERSION, ExperimentRef, ProcessRecord, RunManifest, process_record
-from ._secrets import mask_argv
+from ._secrets import SECRET_FILE_GLOBS, mask_argv
 
 HOST_ENV = "MLWB_HOST"
 GIT_DIFF_CAP = 200_000
@@ -54,11 +54,19 @@ def git_info(cwd: Path) -> Optional[Dict[str, Any]]:
     info: Dict[str, Any] = {"commit": lines[0], "dirty": False}
     if len(lines) > 1 and lines[1] != "HEAD":
         info["branch"] = lines[1]
-    diff = _git(["diff", "HEAD", "--no-color", "--no-ext-diff"], cwd)
-    if diff:
+    # Files that usually hold secrets (.env, keys) are left out of the diff; only their names are said.
+    secret_files = [f":(top,exclude,glob){g}" for g in SECRET_FILE_GLOBS]
+    diff = _git(["diff", "HEAD", "--no-color", "--no-ext-diff", "--", ":(top)", *secret_files], cwd)
+    left_out = _git(["diff", "HEAD", "--name-only", "--", *(f":(top,glob){g}" for g in SECRET_FILE_GLOBS)], cwd)
+    if diff or left_out:
         info["dirty"] = True
-        text = diff[:GIT_DIFF_CAP].decode("utf-8", "replace")
-        info["diff"] = text + ("\n[... diff truncated by mlwb]\n" if len(diff) > GIT_DIFF_CAP else "")
+        text = (diff or b"")[:GIT_DIFF_CAP].decode("utf-8", "replace")
+        if diff and len(diff) > GIT_DIFF_CAP:
+            text += "\n[... diff truncated by mlwb]\n"
+        if left_out:
+            names = ", ".join(left_out.decode("utf-8", "replace").split("\n")).strip(", ")
+            text += f"\n[changes to {names} left out by mlwb: such files usually hold secrets]\n"
+        info["diff"] = text
     return info
 
 

@@ -9,6 +9,8 @@ import re
 from typing import List, Sequence
 
 MASK = "***"
+# Files that usually hold secrets: their changes are left out of the git diff a run records.
+SECRET_FILE_GLOBS = ("**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/.netrc", "**/*credentials*", "**/*secret*")
 SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 # scheme://user:password@host -> scheme://user:***@host
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)(?P<pw>[^/\s@]+)(?P<at>@)")

@@ -4,6 +4,7 @@ import { log } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { runnerInvocation, terminalName, type LaunchSpec } from './launch-spec';
 import type { ProgressParams } from './protocol';
+import { maskArgv } from './secrets';
 import { openRunnerChannel } from './rpc-channel';
 import { RunSession, type RunOutcome } from './run-session';
 
@@ -54,7 +55,7 @@ export class RunManager implements vscode.Disposable {
     const { command, args, env } = runnerInvocation(spec, this.runnerDir, channel.pipeName, storeDir, process.env, {
       systemMetricsInterval: config.get<number>('systemMetricsInterval', 10),
     });
-    log().info(`launch: ${command} ${args.join(' ')} (cwd ${spec.cwd}${spec.gpus ? `, CUDA_VISIBLE_DEVICES=${spec.gpus.join(',')}` : ''})`);
+    log().info(`launch: ${command} ${maskArgv(args).join(' ')} (cwd ${spec.cwd}${spec.gpus ? `, CUDA_VISIBLE_DEVICES=${spec.gpus.join(',')}` : ''})`);
     const terminal = vscode.window.createTerminal({
       name: terminalName(spec),
       shellPath: command,
