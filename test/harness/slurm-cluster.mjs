@@ -106,7 +106,9 @@ function run(cmd, args, { timeoutMs = 10_000 } = {}) {
 
 /** The node's state as sinfo prints it ("idle", "mixed", "down*", ...), or undefined when no controller answers. */
 function nodeState(node) {
-  if (!existsSync(CONF)) return undefined;
+  // sinfo waits seconds for a controller that is not there: ask only when ours is alive.
+  const ctld = readPid('slurmctld.pid');
+  if (!existsSync(CONF) || !ctld || !alive(ctld)) return undefined;
   const r = run('sinfo', ['--noheader', '-n', node, '-o', '%T'], { timeoutMs: 5_000 });
   return r.ok ? r.stdout.trim() || undefined : undefined;
 }
