@@ -4,6 +4,7 @@ import { readJournalLines, type JournalLine, type JournalPosition } from './jour
 import { inStore, type StoreLayout } from './paths';
 import { recordProblem, RecordError, type IngestProblem } from './problems';
 import { JOURNAL_VERSION } from './records';
+import { SeriesGapError } from './series';
 import { one, run, transaction } from './sql';
 
 export interface JournalContext {
@@ -45,14 +46,19 @@ export async function ingestJournal(ctx: JournalContext, rel: string, handlers: 
       for (const line of lines) {
         const record = parseLine(ctx, rel, line);
         if (!record) continue;
+        // A record applies whole or not at all: a field of the wrong type found half-way undoes the rest.
+        run(ctx.db, 'SAVEPOINT record');
         try {
           if (handlers.apply(record)) {
             applied++;
             if (typeof record.ts === 'number' && (latestTs === undefined || record.ts > latestTs)) latestTs = record.ts;
           }
+          run(ctx.db, 'RELEASE record');
         } catch (err) {
-          if (!(err instanceof RecordError)) throw err;
-          report(ctx, { file: rel, line: line.line, offset: line.start, reason: err.message });
+          run(ctx.db, 'ROLLBACK TO record');
+          run(ctx.db, 'RELEASE record');
+          if (isEnvironmentFault(err)) throw err;
+          report(ctx, { file: rel, line: line.line, offset: line.start, reason: recordFault(err) });
         }
       }
       handlers.endChunk?.(latestTs);
@@ -83,6 +89,21 @@ function parseLine(ctx: JournalContext, rel: string, line: JournalLine): Journal
     return undefined;
   }
   return r as JournalRecord;
+}
+
+/**
+ * Errors that say nothing about the line (the disk, the series cache): they stop the pass, which is
+ * tried again later, instead of skipping a good line. Anything else thrown while applying a record is
+ * the record's fault (a field of the wrong type that sql.js cannot bind, say).
+ */
+export function isEnvironmentFault(err: unknown): boolean {
+  return err instanceof SeriesGapError || typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string';
+}
+
+/** The reason shown for a record that could not be applied. */
+export function recordFault(err: unknown): string {
+  if (err instanceof RecordError) return err.message;
+  return `unusable record (a field of the wrong type?): ${err instanceof Error ? err.message : String(err)}`;
 }
 
 export function report(ctx: JournalContext, problem: IngestProblem): void {

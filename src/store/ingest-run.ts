@@ -22,8 +22,8 @@ export function applyManifest(db: Database, runId: string, m: RunManifest): void
        metadata = excluded.metadata, host = excluded.host, pid = excluded.pid, manifest_tags = excluded.manifest_tags,
        last_activity = MAX(COALESCE(last_activity, 0), excluded.last_activity)`,
     {
-      $id: runId, $exp: exp.id, $name: m.name || runId, $created: m.created, $script: json(m.script), $argv: json(m.argv), $cwd: m.cwd ?? null,
-      $git: json(m.git), $python: json(m.python), $metadata: json(m.metadata), $host: m.host ?? null,
+      $id: runId, $exp: exp.id, $name: strOrNull(m.name) || runId, $created: m.created, $script: json(m.script), $argv: json(m.argv), $cwd: strOrNull(m.cwd),
+      $git: json(m.git), $python: json(m.python), $metadata: json(m.metadata), $host: strOrNull(m.host),
       $pid: typeof m.pid === 'number' ? m.pid : null, $tags: json(m.tags),
     },
   );
@@ -72,7 +72,7 @@ export function touchRun(db: Database, runId: string, ts: number): void {
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, fatal: 50 };
 
 export function levelNumber(level: string): number {
-  return LEVELS[level as LogLevel] ?? LEVELS.info;
+  return Object.hasOwn(LEVELS, level) ? LEVELS[level as LogLevel] : LEVELS.info; // "constructor" is no level
 }
 
 /** Applies one events.jsonl record; returns false for a record type this version does not know. */
@@ -246,4 +246,9 @@ function toFloat(v: unknown): number {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A string field of a file a script wrote; anything else is dropped (sql.js would bind an array as a BLOB). */
+function strOrNull(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
 }

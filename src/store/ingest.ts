@@ -3,7 +3,7 @@ import type { Database } from 'sql.js';
 import { applyRunEdit } from './ingest-edits';
 import { applyRegistryEvent } from './ingest-registry';
 import { applyExperimentEvent } from './ingest-experiments';
-import { ingestJournal, journalSize, report, type JournalContext, type JournalRecord } from './ingest-journal';
+import { ingestJournal, isEnvironmentFault, journalSize, recordFault, report, type JournalContext, type JournalRecord } from './ingest-journal';
 import { applyManifest, applyRunEvent, touchRun } from './ingest-run';
 import { resetTuning } from './ingest-tuning';
 import { EDITS_JOURNAL, EXPERIMENTS_JOURNAL, inStore, isSafeRunId, RUNS_DIR, runJournalPath, runManifestPath, type StoreLayout } from './paths';
@@ -148,8 +148,8 @@ function readManifest(ctx: IngestContext, jctx: JournalContext, id: string): boo
     transaction(ctx.db, () => applyManifest(ctx.db, id, m));
     return true;
   } catch (err) {
-    if (!(err instanceof RecordError) && !(err instanceof SyntaxError)) throw err;
-    report(jctx, { file: rel, reason: err instanceof SyntaxError ? `malformed run.json: ${err.message}` : err.message });
+    if (isEnvironmentFault(err)) throw err;
+    report(jctx, { file: rel, reason: err instanceof SyntaxError ? `malformed run.json: ${err.message}` : recordFault(err) });
     return false;
   }
 }

@@ -30,12 +30,18 @@ export async function* readJournalLines(file: string, from: JournalPosition, chu
     const chunk = Buffer.allocUnsafe(chunkBytes);
     let readPos = from.offset;
     let line = from.line;
-    let carry = Buffer.alloc(0);
+    let carry: Buffer[] = [];
     for (;;) {
       const { bytesRead } = await handle.read(chunk, 0, chunkBytes, readPos);
       if (bytesRead === 0) return;
       readPos += bytesRead;
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const fresh = chunk.subarray(0, bytesRead);
+      // A line longer than a chunk: keep its pieces until its end comes (joining them on every read is quadratic).
+      if (carry.length > 0 && fresh.indexOf(NEWLINE) === -1) {
+        carry.push(Buffer.from(fresh));
+        continue;
+      }
+      const data = carry.length > 0 ? Buffer.concat([...carry, fresh]) : fresh;
       const base = readPos - data.length;
       const lines: JournalLine[] = [];
       let start = 0;
@@ -45,7 +51,7 @@ export async function* readJournalLines(file: string, from: JournalPosition, chu
         start = nl + 1;
       }
       // Copied: `chunk` is reused by the next read.
-      carry = Buffer.from(data.subarray(start));
+      carry = start < data.length ? [Buffer.from(data.subarray(start))] : [];
       if (lines.length > 0) yield lines;
     }
   } finally {
