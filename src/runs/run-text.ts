@@ -19,12 +19,12 @@ export function formatNumber(value: number | null | undefined): string {
 
 /**
  * "12.3 s · eval/accuracy 0.9333": duration, then the chosen metric when the run has it; a scheduler job
- * adds its id, and its state while the run is not over ("Slurm 1234 · PENDING").
+ * adds its id and state ("Slurm 1234 · PENDING", "Slurm 1234 · TIMEOUT"; a COMPLETED job just its id).
  */
 export function runDescription(run: RunSummary, metric?: { key: string; value: number }): string {
   const parts = [formatDuration(run.duration)];
   if (metric) parts.push(`${metric.key} ${formatNumber(metric.value)}`);
-  if (run.job) parts.push(run.status === 'queued' || run.status === 'running' ? `Slurm ${run.job.id} · ${run.job.state}` : `Slurm ${run.job.id}`);
+  if (run.job) parts.push(run.job.state === 'COMPLETED' ? `Slurm ${run.job.id}` : `Slurm ${run.job.id} · ${run.job.state}`);
   return parts.filter(Boolean).join(' · ');
 }
 

@@ -23,6 +23,8 @@ export interface PollResult {
 }
 
 const TAIL_LINES = 40;
+/** Job ends that say nothing the run's own status does not. */
+const ORDINARY_ENDS = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const TAIL_BYTES = 64 * 1024;
 
 /**
@@ -85,8 +87,22 @@ export class JobTracker {
     if (isFinalState(seen.state) && (j.status === 'queued' || j.status === 'running')) {
       if (this.seenOver.has(j.job.id)) records.push(...this.end(j, seen.state));
       else this.seenOver.add(j.job.id);
+    } else if (isFinalState(seen.state) && seen.state !== j.job.state && !ORDINARY_ENDS.has(seen.state)) {
+      records.push(...this.slurmSays(j, seen.state));
     }
     return records;
+  }
+
+  /**
+   * The runner ended the run itself, but Slurm ended the job (time limit: SIGTERM, the runner says cancelled):
+   * Slurm's own lines from the job output say why (the runner's log has the script's lines already).
+   */
+  private slurmSays(j: UnfinishedJob, state: string): Draft<RunEvent>[] {
+    const lines = (j.job.output ? outputTail(j.job.output) ?? [] : []).filter((l) => /^slurmstepd/.test(l));
+    return [
+      { t: 'log', level: 'warn', msg: `Slurm job ${j.job.id} ended ${state}`, meta: { source: 'slurm' } },
+      ...lines.map((msg): Draft<RunEvent> => ({ t: 'log', level: 'warn', msg, stream: 'stderr', meta: { source: 'slurm-output' } })),
+    ];
   }
 
   /** Not in the queue and unknown to sacct/scontrol (purged long ago, or the controller lost it). */

@@ -76,7 +76,7 @@ export class SlurmCommands implements vscode.Disposable {
 
   async submit(opts: SubmitOptions = {}): Promise<Submitted | undefined> {
     const script = await this.fileToSubmit(opts.uri, (f) => f.endsWith('.py'), 'Open a Python training file to submit it to Slurm.');
-    const profile = await this.pickProfile(opts.profile);
+    const profile = await this.pickProfile(opts.profile, script);
     const args = opts.args === undefined ? await this.askArgs(script) : typeof opts.args === 'string' ? splitArgs(opts.args) : opts.args;
     const stem = path.basename(script, '.py');
     const experiment = experimentRef(opts.experiment ?? stem);
@@ -88,7 +88,7 @@ export class SlurmCommands implements vscode.Disposable {
 
   async submitSweep(opts: SweepOptions = {}): Promise<Submitted | undefined> {
     const script = await this.fileToSubmit(opts.uri, (f) => f.endsWith('.py'), 'Open a Python training file to submit a sweep of it to Slurm.');
-    const profile = await this.pickProfile(opts.profile);
+    const profile = await this.pickProfile(opts.profile, script);
     const sweep = opts.sweep ?? (await this.askSweep(script));
     const runs = typeof sweep === 'string' ? sweepArgs(sweep) : sweep;
     const experiment = experimentRef(path.basename(script, '.py'));
@@ -106,7 +106,7 @@ export class SlurmCommands implements vscode.Disposable {
     const target = await this.fileToSubmit(
       opts.uri, (f) => isTuneSpecFile(f) || f.endsWith('.py'), 'Open a tune spec (*.tune.json / *.tune.yaml) or a Python file with an objective to tune it on Slurm.',
     );
-    const profile = await this.pickProfile(opts.profile);
+    const profile = await this.pickProfile(opts.profile, target);
     const workers = opts.workers ?? (await this.askNumber('Workers (Slurm array tasks), each running its share of the trials', 4));
     const trials = opts.trialsPerWorker ?? (await this.askNumber('Trials per worker', 10));
     const study = opts.study ?? studyName(target);
@@ -215,8 +215,8 @@ export class SlurmCommands implements vscode.Disposable {
     return target.fsPath;
   }
 
-  private async pickProfile(name?: string): Promise<SlurmProfile> {
-    const { profiles, problems } = parseProfiles(this.config().get('profiles'));
+  private async pickProfile(name: string | undefined, file: string): Promise<SlurmProfile> {
+    const { profiles, problems } = parseProfiles(vscode.workspace.getConfiguration('mlwb.slurm', vscode.Uri.file(file)).get('profiles'));
     for (const p of problems) log().warn(`Slurm profile skipped: ${p}`);
     if (problems.length > 0) void vscode.window.showWarningMessage(`Some Slurm profiles were skipped: ${problems.join('; ')}`);
     if (name !== undefined) {

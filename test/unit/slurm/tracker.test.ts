@@ -164,6 +164,21 @@ describe('Slurm job tracker (FakeSlurm stand-in, real store)', () => {
     assert.match(logs.at(-1) ?? '', /DUE TO TIME LIMIT/);
   });
 
+  it('a time limit the runner took for a cancel: the run stays as its runner ended it, the job shows TIMEOUT and Slurm’s reason', async () => {
+    const { runs: [r] } = await submit();
+    slurm.set(r.jobId, 'RUNNING', { node: 'node1' });
+    runnerStarts(r.id, r.jobId);
+    fs.writeFileSync(r.output, 'epoch 1\nslurmstepd: error: *** JOB 100 ON node1 CANCELLED AT 2026-11-22T00:10:00 DUE TO TIME LIMIT ***\nmlwb: terminated (SIGTERM): the run is cancelled\n');
+    appendRunEvents(store.layout, r.id, [{ t: 'status', status: 'cancelled', error: 'terminated by SIGTERM' }]);
+    slurm.set(r.jobId, 'TIMEOUT', { node: 'node1' });
+    const result = await tracker.poll();
+    assert.deepEqual(result, { unfinished: 0, changed: [r.id], ended: [] });
+    const run = store.getRun(r.id);
+    assert.equal(run?.status, 'cancelled');
+    assert.equal(run?.job?.state, 'TIMEOUT');
+    assert.deepEqual(store.getLogs(r.id).logs.map((l) => l.msg), [`Slurm job ${r.jobId} ended TIMEOUT`, 'slurmstepd: error: *** JOB 100 ON node1 CANCELLED AT 2026-11-22T00:10:00 DUE TO TIME LIMIT ***']);
+  });
+
   it('a job Slurm no longer knows fails its unfinished run; one whose run ended is forgotten', async () => {
     const { runs: [a] } = await submit();
     const { runs: [b] } = await submit();
