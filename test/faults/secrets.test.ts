@@ -116,6 +116,18 @@ print("secrets seen:", len(names), "args:", len(sys.argv) - 1)
     assert.match(line, /--lr 0\.1/);
   });
 
+  it('the extension masks a command line exactly as the runner does (one rule, two languages)', () => {
+    const cases = [
+      ['train.py', ...ARGS], ['t.py', '--author', 'bob', '--keyfile', '--next'], ['t.py', '=x', 'a b=c', 'API_KEY=', '-k', 'x'],
+      ['t.py', 'postgres://u:p@h/db', 'http://h/x?token=1', '--Secret', 'v', '--token', '--lr', '1'], ['--password', 'first-is-the-program'],
+    ];
+    const r = spawnSync(PYTHON, ['-c', 'import json,sys; from mlwb._secrets import mask_argv; print(json.dumps([mask_argv(a) for a in json.loads(sys.argv[1])]))', JSON.stringify(cases)], {
+      env: { ...process.env, PYTHONPATH: path.join(repo, 'python-runner') }, encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(cases.map(maskArgv), JSON.parse(r.stdout));
+  });
+
   it('`python -m mlwb info` (system info) holds no environment value', () => {
     const r = spawnSync(PYTHON, ['-m', 'mlwb', 'info'], { env: { ...process.env, ...ENV_SECRETS, ...DOTENV_SECRETS, PYTHONPATH: path.join(repo, 'python-runner') }, encoding: 'utf8', timeout: 50_000 });
     assert.equal(r.status, 0, r.stderr);
