@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._journal import Journal
 from ._manifest import build_process
 from ._records import RunManifest, record, scheduler_record
+from ._store import is_safe_run_id
 
 FINAL_STATUSES = ("completed", "failed", "cancelled", "crashed")
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class NotContinuable(Exception):
@@ -24,7 +23,7 @@ class NotContinuable(Exception):
 
 def open_precreated(store: Path, run_id: str) -> Tuple[Path, RunManifest]:
     """The run's directory and manifest, if the run exists and has not ended."""
-    if not _RUN_ID.match(run_id):
+    if not is_safe_run_id(run_id):
         raise NotContinuable(f"invalid run id {run_id!r}")
     run_dir = store / "runs" / run_id
     manifest_path = run_dir / "run.json"
