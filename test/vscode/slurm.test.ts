@@ -24,7 +24,7 @@ describe('Slurm (real single-node cluster)', function () {
       console.log(`    (skipped: ${unavailable})`);
       this.skip();
     }
-    for (const f of ['slurm_train.py', 'raises.py']) fs.copyFileSync(path.join(fixtures(), f), path.join(workspaceDir(), f));
+    for (const f of ['slurm_train.py', 'raises.py', 'tune_objective.py']) fs.copyFileSync(path.join(fixtures(), f), path.join(workspaceDir(), f));
     await config().update('profiles', [
       { name: 'test', python: '/usr/bin/python3', cpusPerTask: 1, time: '5:00' },
       // Held jobs stay PENDING until released: a deterministic queued job.
@@ -165,6 +165,32 @@ describe('Slurm (real single-node cluster)', function () {
       assert.equal(r.metrics.find((m) => m.key === 'train/loss')?.count, 3);
       assert.ok(fs.existsSync(r.job?.output ?? ''), `task output ${r.job?.output}`);
     }
+  });
+
+  it('tunes on Slurm: an array of workers sharing one Optuna journal, their trials one tuning session', async () => {
+    const submitted = await vscode.commands.executeCommand<Submitted>('mlwb.tuneOnSlurm', {
+      uri: vscode.Uri.file(script('tune_objective.py')), profile: 'test', workers: 2, trialsPerWorker: 3, study: 'quad', confirm: false,
+    });
+    assert.equal(submitted.runs.length, 2);
+    assert.match(fs.readFileSync(submitted.scriptFile, 'utf8'), /--storage \S*tuning\/quad\.optuna-journal --study-name quad --n-trials 3 --worker/);
+    const runs = await Promise.all(submitted.runs.map((s) => ended(s.id)));
+    assert.deepEqual(runs.map((r) => r.status), ['completed', 'completed'], runs.map((r) => r.error).join('; '));
+    const s = await (await api()).store.get();
+    const sessions = s.listTuningSessions().filter((t) => t.studyName === 'quad');
+    assert.equal(sessions.length, 1, 'one session for the study, whichever worker wrote it');
+    const study = s.getTuningSession(sessions[0].id)!;
+    assert.equal(study.trials.length, 6, 'every worker’s trials');
+    assert.deepEqual([...new Set(study.trials.map((t) => t.number))].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+    assert.ok(fs.existsSync(path.join(workspaceDir(), '.mlwb/tuning/quad.optuna-journal')));
+  });
+
+  it('Show Slurm Job Output opens the job’s output file', async () => {
+    const s = await (await api()).store.get();
+    const done = s.listRuns().runs.find((r) => r.job && r.status === 'failed');
+    assert.ok(done, 'the failed job of an earlier test');
+    await vscode.commands.executeCommand('mlwb.showSlurmJobOutput', done.id);
+    const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath === done.job?.output ? vscode.window.activeTextEditor : undefined, 'the output in an editor');
+    assert.match(editor.document.getText(), /bad data in row 7/);
   });
 
   it('names the missing command and the setting when Slurm’s commands are not there, and creates no run', async () => {
