@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createQueuedRun, freeRunIds } from '../../../src/store/scheduled-runs';
-import type { TrackingStore } from '../../../src/store/tracking-store';
 import { openStore, removeTempStores, tempStore } from './helpers';
 import { snapshot } from './snapshot';
 
