@@ -3,6 +3,11 @@
 Logging only appends to in-memory lists under a lock (microseconds). A daemon thread writes
 everything pending at least every second with ONE ``os.write`` on an ``O_APPEND`` fd, so the
 file only ever holds whole lines, except a torn last line if the process dies mid-write.
+
+A full disk (or any write error) never raises into the script: what could not be written is kept
+in memory (up to ``MAX_UNWRITTEN_BYTES``) and written first at the next flush, so a line cut by a
+short write is completed rather than glued to the next one. stderr says so once, and again when
+the journal is written again.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from ._records import JOURNAL_VERSION, record
 
 FLUSH_INTERVAL_S = 1.0
 HEARTBEAT_INTERVAL_S = 5.0
+MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024
 
 _Columns = Tuple[List[float], List[float], List[float]]  # step, value, time
 _journals: "weakref.WeakSet[Journal]" = weakref.WeakSet()
@@ -46,6 +52,9 @@ class Journal:
         self._heartbeat_interval = HEARTBEAT_INTERVAL_S
         self._last_beat = time.time()
         self._warned = False
+        self._unwritten = b""  # bytes a failed write left, written first next time; starts mid-line after a short write
+        self._write_error: Optional[str] = None  # set while writes fail, for one message per episode
+        self._dropped = 0  # bytes given up in this episode (over the cap)
         self._size = os.fstat(self._fd).st_size  # bytes in the file: the offset a reader can ingest up to
         self.on_flush: Optional[Callable[[int, bool], None]] = None  # (offset, final) after each write
         self._stop = threading.Event()
@@ -135,15 +144,17 @@ class Journal:
                 lines.append(dumps({"v": JOURNAL_VERSION, "t": "metrics", "ts": time.time(), "series": payload}) + "\n")
             if tail:
                 lines.append(tail)
-            if lines:
-                data = "".join(lines).encode("utf-8")
+            if lines or self._unwritten:
+                data = self._unwritten + "".join(lines).encode("utf-8")
                 try:
                     while data:
                         n = os.write(self._fd, data)
                         self._size += n
                         data = data[n:]
                 except OSError as e:
-                    self._warn(f"mlwb: could not write {self.path}: {e}")
+                    self._keep_unwritten(data, e, final)
+                else:
+                    self._written_again()
             elif not final:
                 return
             hook = self.on_flush
@@ -152,6 +163,35 @@ class Journal:
                     hook(self._size, final)
                 except Exception as e:  # a listener must never break the journal
                     self._warn(f"mlwb: journal listener failed: {e!r}")
+
+    def _keep_unwritten(self, data: bytes, error: OSError, final: bool) -> None:
+        """Keep what failed for the next flush: the rest of a cut line first, then whole lines up to the cap."""
+        kept = data
+        if len(data) > MAX_UNWRITTEN_BYTES:
+            cut = data.find(b"\n") + 1  # the rest of the line a short write cut: never dropped
+            end = data.rfind(b"\n", cut, max(cut, MAX_UNWRITTEN_BYTES) + 1) + 1
+            kept = data[: max(cut, end)]
+        self._unwritten = kept
+        if self._write_error is None:
+            self._write_error = str(error)
+            print(f"mlwb: could not write {self.path}: {error}. The run goes on: its metrics and logs are kept "
+                  f"in memory (up to {MAX_UNWRITTEN_BYTES >> 20} MB) and written when there is space again.", file=sys.stderr)
+        if len(kept) < len(data):
+            if not self._dropped:
+                print(f"mlwb: more than {MAX_UNWRITTEN_BYTES >> 20} MB of {self.path} waits to be written: "
+                      "newer metrics and logs are dropped until it can be.", file=sys.stderr)
+            self._dropped += len(data) - len(kept)
+        if final:
+            print(f"mlwb: the run ended with {len(kept)} bytes of its journal unwritten ({error}): "
+                  f"{self.path} lacks them and shows the run as crashed.", file=sys.stderr)
+
+    def _written_again(self) -> None:
+        if self._write_error is not None:
+            lost = f"{self._dropped} bytes were dropped" if self._dropped else "nothing that waited was lost"
+            print(f"mlwb: {self.path} is written again; {lost}.", file=sys.stderr)
+            self._write_error = None
+            self._dropped = 0
+        self._unwritten = b""
 
     def _loop(self) -> None:
         while not self._stop.wait(self._flush_interval):

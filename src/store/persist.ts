@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { schemaVersion, SCHEMA_VERSION } from './schema';
+import { isPidAlive } from './status';
 
 const engines = new Map<string, Promise<SqlJsStatic>>();
 
@@ -20,7 +22,8 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-export type IndexLoad = { db: Database } | { db?: undefined; reason: string };
+/** `newer`: the file belongs to a newer version of the extension; it must be left as it is. */
+export type IndexLoad = { db: Database; newer?: undefined } | { db?: undefined; reason: string; newer?: boolean };
 
 /** The saved index if it is usable as is; otherwise why not (the caller rebuilds). */
 export function loadIndex(SQL: SqlJsStatic, file: string): IndexLoad {
@@ -36,6 +39,14 @@ export function loadIndex(SQL: SqlJsStatic, file: string): IndexLoad {
     const check = db.exec('PRAGMA quick_check');
     if (check[0]?.values[0]?.[0] !== 'ok') throw new Error('integrity check failed');
     const version = schemaVersion(db);
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      return {
+        reason: `index.sqlite was written by a newer MLOps Workbench (index schema ${version}; this version reads ${SCHEMA_VERSION}): ` +
+          'it is left as it is and this window keeps its own index in memory; update the extension',
+        newer: true,
+      };
+    }
     if (version !== SCHEMA_VERSION) {
       db.close();
       return { reason: `index schema ${version}, expected ${SCHEMA_VERSION}` };
@@ -47,10 +58,14 @@ export function loadIndex(SQL: SqlJsStatic, file: string): IndexLoad {
   }
 }
 
+/** Host and pid in temp names, so a temp file of a process that died mid-save is known for garbage. */
+const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '_');
+const STALE_TEMP_MS = 3600_000;
+
 /** Temp file in the same directory, then rename: readers see the old or the new index, never half. */
 export function writeFileAtomic(file: string, data: Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const tmp = `${file}.${HOST}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
@@ -62,6 +77,28 @@ export function writeFileAtomic(file: string, data: Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    // Node's ENOSPC/EIO messages name no file; the code stays for callers that check it.
+    throw Object.assign(new Error(`could not save ${file} (left as it was): ${(err as Error).message}`), { code: (err as NodeJS.ErrnoException).code });
+  }
+}
+
+/**
+ * Removes temp files that writeFileAtomic() left when its process was killed mid-save: those of dead
+ * processes on this host, and any older than an hour (another host's crash). Never the file itself.
+ */
+export function removeStaleTemps(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const [host, pid] = name.slice(prefix.length).split('.');
+    const tmp = path.join(dir, name);
+    const age = Date.now() - (fs.statSync(tmp, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if ((host === HOST && !isPidAlive(Number(pid))) || age > STALE_TEMP_MS) fs.rmSync(tmp, { force: true });
   }
 }

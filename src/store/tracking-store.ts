@@ -7,7 +7,7 @@ import { ingestRegistry, ingestStore, staleness, type IngestResult } from './ing
 import { journalSize } from './ingest-journal';
 import { inspectModelFile } from './model-format';
 import { storeLayout, type StoreLayout } from './paths';
-import { loadIndex, loadSqlJs, writeFileAtomic } from './persist';
+import { loadIndex, loadSqlJs, removeStaleTemps, writeFileAtomic } from './persist';
 import { listProblems, type IngestProblem } from './problems';
 import type {
   ExperimentSummary, ListExperimentsOptions, ListRunsOptions, LogPage, LogQuery, RunActivity, RunComparison, RunDetail, RunList, SeriesOptions,
@@ -70,6 +70,8 @@ export class TrackingStore {
   private saveTimer: NodeJS.Timeout | undefined;
   private dirty = false;
   private closed = false;
+  /** index.sqlite belongs to a newer version of the extension (another window may use it): never overwritten. */
+  private indexIsNewer = false;
   private readonly probe: ChangeProbe;
 
   private constructor(
@@ -84,8 +86,10 @@ export class TrackingStore {
   static async open(storeDir: string, opts: OpenOptions): Promise<TrackingStore> {
     const SQL = await loadSqlJs(opts.wasmPath);
     const layout = storeLayout(storeDir);
+    removeStaleTemps(layout.indexFile);
     const loaded = loadIndex(SQL, layout.indexFile);
     const store = new TrackingStore(layout, SQL, loaded.db ?? emptyIndex(SQL), opts);
+    store.indexIsNewer = loaded.newer === true;
     store.opened = await store.serial(() => (loaded.db ? store.refreshNow() : store.rebuildNow(loaded.reason)));
     return store;
   }
@@ -428,7 +432,7 @@ export class TrackingStore {
   saveNow(): Promise<void> {
     return this.serial(async () => {
       await this.refreshNow();
-      if (!this.dirty || !fs.existsSync(this.layout.root)) return;
+      if (!this.dirty || this.indexIsNewer || !fs.existsSync(this.layout.root)) return;
       writeFileAtomic(this.layout.indexFile, this.db.export());
       this.dirty = false;
     });
@@ -438,8 +442,11 @@ export class TrackingStore {
     this.closed = true;
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    await this.saveNow();
-    this.db.close();
+    try {
+      await this.saveNow();
+    } finally {
+      this.db.close();
+    }
   }
 
   // Internals.
