@@ -6,6 +6,7 @@ appended as a ``log`` record (stdout: level ``info``, stderr: level ``error``, w
 
 - ``\\r``-rewritten lines (progress bars) are logged once, in their last state.
 - Blank lines are not logged; lines longer than ``LINE_CAP`` characters are cut.
+- Secret values (see ``_secrets.Redactor``) are logged as ``***``; the terminal shows the line as written.
 - Output written below Python (``os.write(1, ...)``, C extensions, child processes) is not captured.
 """
 from __future__ import annotations
@@ -32,8 +33,10 @@ def last_state(line: str) -> str:
 class TeeStream:
     """Wraps a text stream; completed lines go to ``sink(encoded_log_line)``."""
 
-    def __init__(self, stream: TextIO, stream_name: str, sink: Callable[[str], None]) -> None:
+    def __init__(self, stream: TextIO, stream_name: str, sink: Callable[[str], None],
+                 redact: Callable[[str], str] = lambda line: line) -> None:
         self._stream = stream
+        self._redact = redact
         self._name = stream_name
         self._level = "info" if stream_name == "stdout" else "error"
         self._sink: Optional[Callable[[str], None]] = sink
@@ -114,7 +117,7 @@ class TeeStream:
                 continue
             if len(line) > LINE_CAP or (k == 0 and first_truncated):
                 line = line[:LINE_CAP] + _TRUNCATED
-            out.append(dumps({"v": JOURNAL_VERSION, "t": "log", "ts": ts, "level": self._level, "msg": line,
+            out.append(dumps({"v": JOURNAL_VERSION, "t": "log", "ts": ts, "level": self._level, "msg": self._redact(line),
                               "stream": self._name}) + "\n")
         if out:
             sink("".join(out))

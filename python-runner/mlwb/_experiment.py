@@ -17,6 +17,7 @@ from ._manifest import build_manifest, script_path
 from ._metrics import Metrics
 from ._params import Params
 from ._records import ExperimentRef, RunStatus, record
+from ._secrets import redact
 from ._store import PathLike, atomic_write_json, create_run_dir, resolve_store
 
 
@@ -255,7 +256,8 @@ class Experiment:
                 return self
             if _ambient._current is not None:
                 _ambient.finishing(self, run)
-            run.journal.close(record("status", status=status, **{k: v for k, v in fields.items() if v is not None}))
+            text = {k: redact(v) if k in ("error", "traceback") and isinstance(v, str) else v for k, v in fields.items() if v is not None}
+            run.journal.close(record("status", status=status, **text))
             self._run, self._last, self._status = None, run, status
             unregister(self)
         return self
@@ -269,7 +271,7 @@ class Experiment:
             >>> exp.log("epoch done", epoch=3, loss=0.12)
             >>> exp.log("low memory", level="warn", metadata={"free_mb": 120})
         """
-        rec = log_record(message, level, metadata, meta)
+        rec = log_record(redact(str(message)), level, metadata, meta)
         self._journal().add(rec)
 
     def files(self, prefix: str = "", *, file_id: Optional[str] = None, description: Optional[str] = None,

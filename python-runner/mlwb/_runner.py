@@ -28,7 +28,7 @@ from ._lifecycle import close_open, describe
 from ._protocol import (PIPE_ENV, RUN_CANCEL, RUN_CLAIMED, RUN_EVENT, RUN_FINISHED,
                         RUN_JOURNAL_FLUSHED, RUN_LOG, RUN_PROGRESS, RUN_STARTED, SYSTEM_INFO)
 from ._rpc import ReplyThen, RpcClient
-from ._secrets import mask_argv
+from ._secrets import mask_argv, redact
 from ._store import resolve_store
 from ._sysinfo import capabilities, system_info
 
@@ -340,7 +340,7 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     session.on_log("info", f"run {run_.id} of experiment {exp._ref['id']!r}: {' '.join(mask_argv(sys.argv))}")
     run_.journal.flush()
 
-    tees = _capture(run_.journal)
+    tees = _capture(run_.journal, redact)
     _start_system_metrics(run_.journal)
     if autolog:
         _autolog.install()
@@ -361,9 +361,9 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         if holder is not None:
             fields: Dict[str, Any] = {"exit_code": outcome.exit_code}
             if outcome.error:
-                fields["error"] = outcome.error
+                fields["error"] = redact(outcome.error)
             if outcome.traceback:
-                fields["traceback"] = outcome.traceback
+                fields["traceback"] = redact(outcome.traceback)
             holder._finish(outcome.status, **fields)  # type: ignore[arg-type]
         _ambient.withdraw()
         _stop_system_metrics()  # when the run was already closed (no finisher ran)
@@ -373,9 +373,9 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
             "durationMs": round((time.monotonic() - started) * 1000, 3),
         }
         if outcome.error:
-            finished["error"] = outcome.error
+            finished["error"] = redact(outcome.error)
         if outcome.traceback:
-            finished["traceback"] = outcome.traceback
+            finished["traceback"] = redact(outcome.traceback)
         session.finish(finished)
     finally:
         _restore_handler(previous_sigint)
@@ -417,13 +417,13 @@ def _stop_system_metrics(holder: Any = None) -> None:
         sampler.stop()
 
 
-def _capture(journal: Any) -> List[TeeStream]:
+def _capture(journal: Any, redact: Callable[[str], str]) -> List[TeeStream]:
     tees: List[TeeStream] = []
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None or isinstance(stream, TeeStream):
             continue
-        tee = TeeStream(stream, name, journal.add_raw)
+        tee = TeeStream(stream, name, journal.add_raw, redact)
         setattr(sys, name, tee)
         tees.append(tee)
     return tees

@@ -184,21 +184,29 @@ def test_secrets_never_recorded(store: Path, tmp_path: Path) -> None:
     script = write(tmp_path / "secretive.py", """
         import os, sys
         print("args:", " ".join(sys.argv[1:]))
+        print("env:", os.environ["MLWB_FAKE_API_TOKEN"], os.environ["FROM_DOTENV"], os.environ["HOME_TEST_PLAIN"])
         from mlwb import Experiment
         with Experiment("sec") as exp:
             exp.log("working")
+            raise ValueError("giving up on " + os.environ["FROM_DOTENV"])
     """)
-    secret_env = {"MLWB_FAKE_API_TOKEN": "env-secret-value-123", "HOME_TEST_PLAIN": "env-plain-value-456"}
+    secret_env = {"MLWB_FAKE_API_TOKEN": "env-secret-value-123", "HOME_TEST_PLAIN": "env-plain-value-456",
+                  "FROM_DOTENV": "dotenv-value-789", "MLWB_SECRET_ENV": "FROM_DOTENV"}
     result = run_runner(script, store, ["--api-key", "argv-secret-1", "--token=argv-secret-2", "password=argv-secret-3",
                                         "--lr", "0.1"], extra_env=secret_env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     run_dir = only_run(store)
     assert manifest(run_dir)["argv"][1:] == ["--api-key", "***", "--token=***", "password=***", "--lr", "0.1"]
     everything = "".join(p.read_text(errors="replace") for p in store.rglob("*") if p.is_file())
-    assert "env-secret-value-123" not in everything and "env-plain-value-456" not in everything
-    assert "argv-secret-1" not in (run_dir / "run.json").read_text()
-    # What the script itself prints is the script's business: it is logged as printed.
-    assert logs(run_dir, "stdout") == ["args: --api-key argv-secret-1 --token=argv-secret-2 password=argv-secret-3 --lr 0.1"]
+    for secret in ("env-secret-value-123", "dotenv-value-789", "argv-secret-1", "argv-secret-2", "argv-secret-3"):
+        assert secret not in everything, secret
+    # The script's own output is logged with the secret values masked (a plain variable's value is kept) ...
+    assert logs(run_dir, "stdout") == ["args: --api-key *** --token=*** password=*** --lr 0.1",
+                                       "env: *** *** env-plain-value-456"]
+    final = statuses(run_dir)[-1]
+    assert final["status"] == "failed" and "giving up on ***" in final["error"] and "giving up on ***" in final["traceback"]
+    # ... while the terminal shows it as written: it is the user's own screen.
+    assert "env: env-secret-value-123 dotenv-value-789" in result.stdout
 
 
 def test_progress_bars_and_long_lines(store: Path, tmp_path: Path) -> None:

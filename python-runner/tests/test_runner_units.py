@@ -168,3 +168,18 @@ def test_frame_and_header_parsing() -> None:
     assert _content_length(b"Content-Type: x\r\ncontent-length: 12") == 12
     assert _content_length(b"Content-Length: nope") is None and _content_length(b"X: 1") is None
     assert PROTOCOL_VERSION == 1
+
+
+def test_redactor_masks_secret_values_longest_first_and_leaves_common_words() -> None:
+    from mlwb._secrets import Redactor, secret_values
+
+    env = {"HF_TOKEN": "hf_abcdef123456", "FEATURE_FLAG_AUTH": "true", "SHORT_KEY": "abc", "PLAIN": "plainvalue",
+           "FROM_ENV_FILE": "db-pass-2024", "MLWB_SECRET_ENV": "FROM_ENV_FILE"}
+    argv = ["train.py", "--api-key", "k-999999", "--db=postgres://me:pw123456@db/x", "password=hunter22"]
+    values = secret_values(env, argv)
+    assert set(values) >= {"hf_abcdef123456", "db-pass-2024", "k-999999", "pw123456", "hunter22"}
+    assert "plainvalue" not in values
+    redact = Redactor(values + ["hf_abcdef"])  # a secret inside a longer one: the longer is masked whole
+    line = "hf_abcdef123456 true abc plainvalue db-pass-2024 k-999999 me:pw123456@db hunter22"
+    assert redact(line) == "*** true abc plainvalue *** *** me:***@db ***"
+    assert Redactor([])("unchanged") == "unchanged"

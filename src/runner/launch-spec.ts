@@ -43,6 +43,9 @@ export function runnerInvocation(
     MLWB_STORE: storeDir,
     PYTHONUNBUFFERED: '1',
   };
+  // The .env file's values are secrets whatever their names: the runner masks them in captured output.
+  const dotenvNames = Object.keys(spec.env).filter((n) => n !== 'PYTHONPATH');
+  if (dotenvNames.length) env.MLWB_SECRET_ENV = dotenvNames.join(',');
   if (spec.gpus !== undefined) env.CUDA_VISIBLE_DEVICES = spec.gpus.join(',');
   if (options.systemMetricsInterval !== undefined && Number.isFinite(options.systemMetricsInterval)) {
     env.MLWB_SYSTEM_METRICS_INTERVAL = String(Math.max(0, options.systemMetricsInterval));

@@ -63,6 +63,14 @@ describe('launch specs', () => {
     assert.equal('CUDA_VISIBLE_DEVICES' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false);
   });
 
+  it('names the .env file\'s variables in MLWB_SECRET_ENV, so the runner masks their values in captured output', () => {
+    assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}).env.MLWB_SECRET_ENV, 'SECRET_TOKEN', 'PYTHONPATH is no secret');
+    const inv = runnerInvocation({ ...spec, env: { DB_URL: 'postgres://x', SEED: '3' } }, '/r', '/p', '/s', {});
+    assert.equal(inv.env.MLWB_SECRET_ENV, 'DB_URL,SEED');
+    assert.equal(inv.env.DB_URL, 'postgres://x');
+    assert.equal('MLWB_SECRET_ENV' in runnerInvocation({ ...spec, env: {} }, '/r', '/p', '/s', {}).env, false);
+  });
+
   it('passes the system metrics interval (mlwb.systemMetricsInterval) to the runner; 0 disables, negative is 0', () => {
     assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: 2.5 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '2.5');
     assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: 0 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
