@@ -429,9 +429,13 @@ def main(argv: List[str]) -> int:
             kwargs["storage"] = opts["storage"]
         _tune_session.echo = True
         result = tune.run(objective, **kwargs)
-        if len(result.directions) == 1 and result.best_trial is not None:
-            print(f"mlwb tune: {result.status}: best trial {result.best_trial.number}: value {result.best_value:.6g}, "
-                  f"params {json.dumps(result.best_params, default=str)}")
+        if len(result.directions) == 1:
+            best = result.best_trial
+            if best is not None and best.value is not None:
+                print(f"mlwb tune: {result.status}: best trial {best.number}: value {best.value:.6g}, "
+                      f"params {json.dumps(best.params, default=str)}")
+            else:
+                print(f"mlwb tune: {result.status}: no complete trial yet")
         else:
             print(f"mlwb tune: {result.status}: {len(result.best_trials)} trial(s) on the Pareto front")
 

@@ -260,6 +260,9 @@ def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[st
     sweep()
     if tune._stop.is_set() or writer.stop_requested():
         status = "stopped"
+    # On a shared storage the session's best is the study's (every worker's trials), not this worker's;
+    # read before the trials, so the best trial (complete by then) is complete in them too.
+    best = None if storage is None else _best(study)
     trials = []
     for ft in study.get_trials(deepcopy=False):
         vals = list(ft.values) if ft.values is not None and ft.state.name == "COMPLETE" else None
@@ -275,8 +278,6 @@ def run_with_optuna(objective: Callable[[Any], Any], space: Space, dirs: List[st
             imp = importance(study)
         except Exception:
             imp = None
-    # On a shared storage the session's best is the study's (every worker's trials), not this worker's.
-    best = None if storage is None else _best(study)
     writer.complete(status, importance=imp, error=first if status == "failed" else None, best=best)
     writer.close("completed" if status != "failed" else f"tuning failed: {first}")
     remove_stop_flag(writer.run_dir)
