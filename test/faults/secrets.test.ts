@@ -70,6 +70,10 @@ dxp.params.set(lr=0.1)
 for i in range(50):
     dxp.metrics("train").log(loss=1 / (i + 1))
 print("secrets seen:", len(names), "args:", len(sys.argv) - 1)
+# A careless script prints and logs its secrets: the terminal shows them, the run's log masks them.
+print("env:", " ".join(os.environ[n] for n in names))
+print("argv:", " ".join(sys.argv[1:]), file=sys.stderr)
+dxp.log("connecting with " + os.environ[names[0]])
 `,
     );
   });
@@ -86,11 +90,16 @@ print("secrets seen:", len(names), "args:", len(sys.argv) - 1)
     const r = spawnSync(command, args, { cwd: ws, env: { ...process.env, ...ENV_SECRETS, ...env }, encoding: 'utf8', timeout: 50_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /secrets seen: 6 args: 9/);
+    assert.ok(r.stdout.includes(Object.values(ENV_SECRETS)[0]), 'the terminal shows what the script printed');
 
     runs = await TrackingStore.open(store, { wasmPath: require.resolve('sql.js/dist/sql-wasm.wasm'), saveDelayMs: 0 });
     const [summary] = runs.listRuns().runs;
     const run = runs.getRun(summary.id)!;
     assert.equal(run.status, 'completed');
+    const logged = runs.getRun(summary.id, { logLimit: 1000 })!.logs.map((l) => l.msg).join('\n');
+    assert.match(logged, /^env: \*\*\*( \*\*\*){5}$/m, 'printed secrets are logged masked');
+    assert.match(logged, /^connecting with \*\*\*$/m);
+    assert.match(logged, /^argv: --api-key=\*\*\* --password \*\*\*/m);
     assert.deepEqual(run.argv.slice(1), ['--api-key=***', '--password', '***', 'token=***', 'https://alice:***@example.com/data.csv', '--auth-token', '***', '--lr', '0.1']);
     assert.match(String(run.git?.diff ?? ''), /changes to \.env left out by mlwb/);
     await runs.close(); // writes index.sqlite
