@@ -8,6 +8,7 @@ import {
 } from './protocol';
 
 const CLOSE_DRAIN_MS = 300;
+const FINISHED_STATUSES: readonly RunFinishedParams['status'][] = ['completed', 'failed', 'cancelled'];
 
 /** What a run came to. `crashed`: the runner went away without saying "finished". */
 export interface RunOutcome {
@@ -148,11 +149,18 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     on<{ event: FeatureEvent }>('run/event', (p) => isObject(p.event) && typeof (p.event as { kind?: unknown }).kind === 'string', (p) => this.emit('feature', p.event));
     c.onRequest('run/finished', (p: unknown) => {
       const f = p as RunFinishedParams;
-      if (!isObject(p) || typeof f.status !== 'string' || typeof f.exitCode !== 'number') throw new ResponseError(-32602, 'run/finished needs status and exitCode');
-      this.finish({ status: f.status, exitCode: f.exitCode, durationMs: f.durationMs ?? this.elapsed(), error: f.error, traceback: f.traceback });
+      if (!isObject(p) || !FINISHED_STATUSES.includes(f.status) || !Number.isInteger(f.exitCode)) {
+        throw new ResponseError(-32602, `run/finished needs a status (${FINISHED_STATUSES.join(', ')}) and an integer exitCode`);
+      }
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      this.finish({
+        status: f.status, exitCode: f.exitCode, durationMs: typeof f.durationMs === 'number' ? f.durationMs : this.elapsed(), error: text(f.error), traceback: text(f.traceback),
+      });
       return null;
     });
     c.onUnhandledNotification((n) => this.warn(`${this.name}: runner sent an unknown notification ${n.method}`));
+    // Frames that are not JSON-RPC (bad Content-Length, not JSON): vscode-jsonrpc drops them and says so here.
+    c.onError(([err]) => this.warn(`${this.name}: unreadable message from the runner: ${err.message.slice(0, 200)}`));
     // vscode-jsonrpc reports the close before it dispatches messages still queued: let them drain
     // (run/finished itself is a request the runner waits on, so it cannot be overtaken).
     c.onClose(() => {
