@@ -78,10 +78,10 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   command('mlwb.runCurrentFile', (arg) => runCommands.runCurrentFile(arg instanceof vscode.Uri ? { uri: arg } : (arg as object | undefined)));
   command('mlwb.runWithArguments', (arg) => runCommands.runWithArguments(arg instanceof vscode.Uri ? arg : undefined));
   command('mlwb.runOnGpu', (arg) => runCommands.runOnGpu(arg instanceof vscode.Uri ? arg : undefined));
-  command('mlwb.rerun', (arg) => {
+  command('mlwb.rerun', (arg, opts) => {
     const target = runTarget(arg);
     if (!target) throw new Error('pick a run to rerun in the Runs view');
-    return runCommands.rerun(target);
+    return runCommands.rerun(target, (opts as { confirm?: boolean } | undefined) ?? {});
   });
   command('mlwb.cancelRun', (arg) => runCommands.cancel(runTarget(arg)));
   command('mlwb.showRunning', () => runCommands.showRunning());

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunSummary } from '../store';
+import { slurmOrigin, type Submitted } from '../slurm/submission';
+import type { RunDetail, RunSummary } from '../store';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { parseDotenv } from './dotenv';
 import { queryGpus } from './gpus';
@@ -22,6 +23,8 @@ export interface RemoteRuns {
   /** False when the run is not one of them. */
   cancel(run: RunSummary | string): Promise<boolean>;
   showJobOutput(run: RunSummary | string): Promise<void>;
+  /** Submits a run that was submitted there again; 'run-locally' when the user asks to run it here instead. */
+  resubmit(run: RunDetail, opts: { confirm?: boolean }): Promise<Submitted | 'run-locally' | undefined>;
 }
 
 type ActiveRun = { local: LaunchedRun } | { remote: RunSummary };
@@ -85,8 +88,11 @@ export class RunCommands {
     return this.launch(script, this.defaultArgs(script), picked.map((p) => p.index));
   }
 
-  /** Same script, arguments and GPUs; a run from an earlier session is rerun from its run.json. */
-  async rerun(target: RunSummary | string): Promise<LaunchedRun | undefined> {
+  /**
+   * Same script, arguments and GPUs; a run from an earlier session is rerun from its run.json, a Slurm run is
+   * submitted again (`confirm: false`: without showing its script first).
+   */
+  async rerun(target: RunSummary | string, opts: { confirm?: boolean } = {}): Promise<LaunchedRun | Submitted | undefined> {
     const runId = typeof target === 'string' ? target : target.id;
     const live = this.runs.byRunId(runId);
     if (live) return this.runs.launch({ ...live.spec, env: this.dotenv(vscode.Uri.file(live.spec.script)) });
@@ -95,6 +101,10 @@ export class RunCommands {
     if (run.argv.some((a) => a.includes('***'))) {
       const go = await vscode.window.showWarningMessage(`Run ${run.name} had secret arguments, recorded as ***: they will be passed as ***.`, 'Rerun Anyway');
       if (!go) return undefined;
+    }
+    if (this.remote && slurmOrigin(run.metadata)) {
+      const again = await this.remote.resubmit(run, opts);
+      if (again !== 'run-locally') return again;
     }
     const python = await resolveInterpreter(vscode.Uri.file(run.script.path));
     if (!python) return undefined;
@@ -194,3 +204,4 @@ export class RunCommands {
     return target;
   }
 }
+

@@ -1,16 +1,18 @@
 import * as fs from 'node:fs';
 import type { Draft } from '../store/edits';
 import type { StoreLayout } from '../store/paths';
-import type { RunEvent } from '../store/records';
+import type { RunSummary } from '../store/query-types';
+import type { RunEvent, RunStatus } from '../store/records';
 import { appendRunEvents, type UnfinishedJob } from '../store/scheduled-runs';
 import type { Slurm } from './slurm-cli';
-import { endOfRun, isFinalState, type JobInfo } from './slurm-parsers';
+import { endedBySlurm, endOfRun, isFinalState, type JobInfo } from './slurm-parsers';
 
 /** The store as the tracker needs it (TrackingStore). */
 export interface TrackerStore {
   readonly layout: StoreLayout;
   refresh(): Promise<unknown>;
   unfinishedJobs(): UnfinishedJob[];
+  getRun(id: string, opts?: { logLimit?: number }): Pick<RunSummary, 'status' | 'job'> | undefined;
 }
 
 export interface PollResult {
@@ -20,11 +22,18 @@ export interface PollResult {
   changed: string[];
   /** Runs the pass ended itself (the job ended without the runner's final status). */
   ended: { run: string; status: 'cancelled' | 'failed'; state: string }[];
+  /** Runs followed while their job was live that are over now (final status, job ended), by whoever ended them; each once. */
+  finished: FinishedRun[];
+}
+
+export interface FinishedRun {
+  run: string;
+  status: RunStatus;
+  /** The job's last Slurm state. */
+  state?: string;
 }
 
 const TAIL_LINES = 40;
-/** Job ends that say nothing the run's own status does not. */
-const ORDINARY_ENDS = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const TAIL_BYTES = 64 * 1024;
 
 /**
@@ -38,6 +47,8 @@ export class JobTracker {
   private readonly seenOver = new Set<string>();
   /** Jobs Slurm no longer knows whose runs have their final status: nothing left to learn. */
   private readonly forgotten = new Set<string>();
+  /** Runs seen live (queued/running, job in the queue) or submitted here: their end is news to report once. */
+  private readonly watched = new Set<string>();
 
   constructor(
     private readonly store: TrackerStore,
@@ -46,9 +57,21 @@ export class JobTracker {
 
   async poll(): Promise<PollResult> {
     await this.store.refresh();
+    const result: PollResult = { unfinished: 0, changed: [], ended: [], finished: [] };
     const first = this.jobs();
-    const result: PollResult = { unfinished: 0, changed: [], ended: [] };
-    if (first.length === 0) return result;
+    if (first.length > 0) await this.pass(first, result);
+    const unfinished = this.jobs();
+    result.unfinished = unfinished.length;
+    result.finished = this.finishedSinceWatched(unfinished);
+    return result;
+  }
+
+  /** Runs submitted from here: their end is reported even if the job is over before a pass sees it queued. */
+  watch(runs: readonly string[]): void {
+    for (const r of runs) this.watched.add(r);
+  }
+
+  private async pass(first: UnfinishedJob[], result: PollResult): Promise<void> {
     const ids = [...new Set(first.map((j) => j.job.id))];
     const queued = await this.slurm.queued(ids);
     const left = ids.filter((id) => !queued.has(id));
@@ -57,6 +80,7 @@ export class JobTracker {
     await this.store.refresh();
     for (const j of this.jobs()) {
       if (!ids.includes(j.job.id)) continue; // submitted during this pass
+      if (queued.has(j.job.id) && (j.status === 'queued' || j.status === 'running')) this.watched.add(j.run);
       const seen = queued.get(j.job.id) ?? ended.get(j.job.id);
       const records = seen ? this.follow(j, seen) : this.lost(j);
       if (records.length > 0) {
@@ -67,8 +91,22 @@ export class JobTracker {
       }
     }
     if (result.changed.length > 0) await this.store.refresh();
-    result.unfinished = this.jobs().length;
-    return result;
+  }
+
+  /**
+   * Watched runs no longer unfinished: over by their runner, by this pass, or by another window. A run that
+   * was already over when first seen (before this window followed it) is never watched, so never reported.
+   */
+  private finishedSinceWatched(unfinished: UnfinishedJob[]): FinishedRun[] {
+    const live = new Set(unfinished.map((j) => j.run));
+    const finished: FinishedRun[] = [];
+    for (const run of this.watched) {
+      if (live.has(run)) continue;
+      this.watched.delete(run);
+      const r = this.store.getRun(run, { logLimit: 0 });
+      if (r && r.status !== 'queued' && r.status !== 'running') finished.push({ run, status: r.status, ...(r.job ? { state: r.job.state } : {}) });
+    }
+    return finished;
   }
 
   private jobs(): UnfinishedJob[] {
@@ -87,7 +125,7 @@ export class JobTracker {
     if (isFinalState(seen.state) && (j.status === 'queued' || j.status === 'running')) {
       if (this.seenOver.has(j.job.id)) records.push(...this.end(j, seen.state));
       else this.seenOver.add(j.job.id);
-    } else if (isFinalState(seen.state) && seen.state !== j.job.state && !ORDINARY_ENDS.has(seen.state)) {
+    } else if (endedBySlurm(seen.state) && seen.state !== j.job.state) {
       records.push(...this.slurmSays(j, seen.state));
     }
     return records;

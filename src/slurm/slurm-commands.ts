@@ -7,13 +7,14 @@ import { log, showError } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { resolveInterpreter } from '../runner/interpreter';
 import { splitArgs } from '../runner/launch-spec';
-import type { RunSummary } from '../store';
+import type { RunDetail, RunSummary } from '../store';
 import { experimentIdFor } from '../store/edits';
 import { isTuneSpecFile, tuneRunnerArgs } from '../tuning/tune-launch';
-import { JobPoller, JobTracker, type PollResult } from './job-tracker';
+import { JobPoller, JobTracker, type FinishedRun, type PollResult } from './job-tracker';
 import { parseProfiles, type SlurmProfile } from './profiles';
+import { endNotice, type EndNotice } from './run-end-notice';
 import { SlurmCli, type Slurm } from './slurm-cli';
-import { planSubmission, submitPlan, type SubmissionPlan, type SubmissionRequest, type Submitted } from './submission';
+import { planSubmission, slurmOrigin, submitPlan, type SubmissionPlan, type SubmissionRequest, type Submitted } from './submission';
 import { sweepArgs } from './sweep';
 
 /** Options every Slurm command takes, so tests and scripts can drive it without prompts. */
@@ -54,6 +55,8 @@ export class SlurmCommands implements vscode.Disposable {
   private lastPollError: string | undefined;
   /** Queued and running Slurm runs (for the status bar and Show Running Runs). */
   scheduled: RunSummary[] = [];
+  /** The end-of-run notifications shown, oldest first (the last 50): what a test or a log can check. */
+  readonly notices: (EndNotice & { run: string })[] = [];
 
   constructor(
     private readonly runnerDir: string,
@@ -121,6 +124,33 @@ export class SlurmCommands implements vscode.Disposable {
     return this.confirmAndSubmit(request, opts, `tuning study "${study}" (${workers} workers × ${trials} trials)`);
   }
 
+  // -- Rerun -----------------------------------------------------------------------------------------
+
+  /**
+   * Rerun of a Slurm run: the same file, profile and arguments submitted again (a tuning worker: one more
+   * worker of its study). When its profile is gone from the settings: an error offering Run Locally
+   * (returned as 'run-locally', for the caller to run it here) and Open Settings; thrown when `confirm: false`.
+   */
+  async resubmit(run: RunDetail, opts: SlurmCommandOptions = {}): Promise<Submitted | 'run-locally' | undefined> {
+    const origin = slurmOrigin(run.metadata);
+    const target = run.script?.path;
+    if (!origin || !target) throw new Error(`run ${run.name} was not submitted to Slurm`);
+    const profiles = this.profiles(target);
+    const profile = profiles.find((p) => p.name === origin.profile);
+    if (!profile) {
+      const message = `Run ${run.name} was submitted to Slurm with the profile "${origin.profile}", which is no longer in mlwb.slurm.profiles (there are: ${profiles.map((p) => p.name).join(', ') || 'none'}).`;
+      if (opts.confirm === false) throw new Error(message);
+      const pick = await vscode.window.showErrorMessage(message, 'Run Locally', 'Open Settings');
+      if (pick === 'Run Locally') return 'run-locally';
+      if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'mlwb.slurm.profiles');
+      return undefined;
+    }
+    const args = run.argv.slice(1);
+    const argv = origin.runner === 'tune' ? (id: string) => ['tune', '--run-id', id, ...args] : (id: string) => ['run', '--run-id', id, target, ...args];
+    const request = await this.request(target, profile, { id: run.experiment, name: run.experimentName }, [{ args, argv }]);
+    return this.confirmAndSubmit(request, opts, `a rerun of ${run.name}`);
+  }
+
   // -- Show Slurm Job Output, Cancel --------------------------------------------------------------------
 
   async showJobOutput(target?: RunSummary | string): Promise<void> {
@@ -168,6 +198,7 @@ export class SlurmCommands implements vscode.Disposable {
       () => submitPlan(plan, slurm, (file, text) => fs.writeFileSync(file, text, { mode: 0o644 })).finally(() => this.store.refresh().catch(() => undefined)),
     );
     log().info(`submitted ${what} to Slurm: job ${submitted.jobId}, runs ${submitted.runs.map((r) => `${r.id}=${r.jobId}`).join(' ')} (${submitted.scriptFile})`);
+    (await this.trackerFor()).watch(submitted.runs.map((r) => r.id));
     this.poller.ensure();
     void vscode.window
       .showInformationMessage(`Submitted ${what} to Slurm: job ${submitted.jobId}.`, 'Open Run', 'Show Script')
@@ -215,10 +246,16 @@ export class SlurmCommands implements vscode.Disposable {
     return target.fsPath;
   }
 
-  private async pickProfile(name: string | undefined, file: string): Promise<SlurmProfile> {
+  /** The valid profiles in the settings for `file`; the invalid ones are left out with a warning. */
+  private profiles(file: string): SlurmProfile[] {
     const { profiles, problems } = parseProfiles(vscode.workspace.getConfiguration('mlwb.slurm', vscode.Uri.file(file)).get('profiles'));
     for (const p of problems) log().warn(`Slurm profile skipped: ${p}`);
     if (problems.length > 0) void vscode.window.showWarningMessage(`Some Slurm profiles were skipped: ${problems.join('; ')}`);
+    return profiles;
+  }
+
+  private async pickProfile(name: string | undefined, file: string): Promise<SlurmProfile> {
+    const profiles = this.profiles(file);
     if (name !== undefined) {
       const found = profiles.find((p) => p.name === name);
       if (!found) throw new Error(`no Slurm profile "${name}" in mlwb.slurm.profiles (there are: ${profiles.map((p) => p.name).join(', ') || 'none'})`);
@@ -297,7 +334,7 @@ export class SlurmCommands implements vscode.Disposable {
         ended: async (ids) => (await this.slurm()).ended(ids),
         cancel: async (ids) => (await this.slurm()).cancel(ids),
       };
-      this.tracker = new JobTracker({ layout: s.layout, refresh: () => this.store.refresh(), unfinishedJobs: () => s.unfinishedJobs() }, slurm);
+      this.tracker = new JobTracker({ layout: s.layout, refresh: () => this.store.refresh(), unfinishedJobs: () => s.unfinishedJobs(), getRun: (id, o) => s.getRun(id, o) }, slurm);
     }
     return this.tracker;
   }
@@ -310,15 +347,26 @@ export class SlurmCommands implements vscode.Disposable {
       return;
     }
     this.lastPollError = undefined;
-    for (const e of outcome.ended) {
-      void (async () => {
-        const run = (await this.store.get()).getRun(e.run);
-        const msg = `Slurm run ${run?.name ?? e.run} ${e.status}: job ${run?.job?.id ?? ''} ended ${e.state}.`;
-        const pick = await (e.status === 'cancelled' ? vscode.window.showInformationMessage(msg, 'Open Run') : vscode.window.showErrorMessage(msg, 'Open Run', 'Show Job Output'));
-        if (pick === 'Open Run') await vscode.commands.executeCommand('mlwb.openRun', e.run);
-        else if (pick === 'Show Job Output') await this.showJobOutput(e.run);
-      })();
-    }
+    for (const f of outcome.finished) void this.notifyEnd(f);
+  }
+
+  /** Once per run this window followed, however it ended (its runner, the tracker, another window). */
+  private async notifyEnd(f: FinishedRun): Promise<void> {
+    const s = await this.store.get();
+    const run = s.getRun(f.run, { logLimit: 0 });
+    if (!run) return;
+    // The last error lines (a page is oldest first): the end of a traceback, Slurm's own complaint.
+    const errors = run.status === 'completed' ? 0 : s.getLogs(f.run, { level: 'error', limit: 0 }).total;
+    const lines = errors > 0 ? s.getLogs(f.run, { level: 'error', offset: Math.max(0, errors - 4) }).logs.map((l) => l.msg) : [];
+    const notice = endNotice(run, lines);
+    this.notices.push({ run: f.run, ...notice });
+    if (this.notices.length > 50) this.notices.shift();
+    log().info(notice.message);
+    const show = notice.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+    const pick = await show(notice.message, ...notice.actions);
+    if (pick === 'Open Run') await vscode.commands.executeCommand('mlwb.openRun', f.run);
+    else if (pick === 'Show Job Output') await this.showJobOutput(f.run);
+    else if (pick === 'Rerun') await vscode.commands.executeCommand('mlwb.rerun', f.run);
   }
 
   private async storeChanged(): Promise<void> {
@@ -359,7 +407,7 @@ function studyName(target: string): string {
 }
 
 function profileText(p: SlurmProfile): string {
-  return [p.partition && `partition ${p.partition}`, p.gpus && `${p.gpus} GPU`, p.cpusPerTask && `${p.cpusPerTask} CPUs`, p.mem, p.time && `time ${p.time}`].filter(Boolean).join(' · ') || 'cluster defaults';
+  return [p.partition && `partition ${p.partition}`, p.gpus && `${p.gpus} GPU`, p.cpusPerTask && `${p.cpusPerTask} CPU${p.cpusPerTask === 1 ? '' : 's'}`, p.mem, p.time && `time ${p.time}`].filter(Boolean).join(' · ') || 'cluster defaults';
 }
 
 function check(fn: () => unknown): string | undefined {

@@ -17,6 +17,11 @@ export function isFinalState(state: string): boolean {
   return FINAL.has(state);
 }
 
+/** A final state the run's own status does not tell: Slurm ended the job (time limit, out of memory, node failure…). */
+export function endedBySlurm(state: string): boolean {
+  return FINAL.has(state) && !['COMPLETED', 'FAILED', 'CANCELLED'].includes(state);
+}
+
 /** How a job that ended without the runner's final word ends its run. */
 export function endOfRun(state: string): { status: 'cancelled' | 'failed'; error: string } {
   return state === 'CANCELLED' ? { status: 'cancelled', error: 'Slurm: CANCELLED' } : { status: 'failed', error: `Slurm: ${state}` };

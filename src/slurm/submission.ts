@@ -42,6 +42,13 @@ export interface Submitted {
   scriptFile: string;
 }
 
+/** How a run was submitted (run.json's metadata.slurm), for a rerun; undefined for a run that was not. */
+export function slurmOrigin(metadata: Record<string, unknown> | undefined): { profile: string; runner: 'run' | 'tune' } | undefined {
+  const slurm = metadata?.slurm as { profile?: unknown; runner?: unknown } | undefined;
+  if (typeof slurm?.profile !== 'string') return undefined;
+  return { profile: slurm.profile, runner: slurm.runner === 'tune' ? 'tune' : 'run' };
+}
+
 /** Task counts above this are almost surely a typo in a grid. */
 export const MAX_TASKS = 1000;
 
@@ -75,7 +82,7 @@ export async function submitPlan(plan: SubmissionPlan, slurm: Slurm, writeFile: 
       cwd: req.cwd,
       host: req.host,
       pid: 0,
-      metadata: { slurm: { profile: req.profile.name, script: plan.scriptFile, ...(array ? { array_index: i } : {}) } },
+      metadata: { slurm: { profile: req.profile.name, runner: task.argv(id)[0], script: plan.scriptFile, ...(array ? { array_index: i } : {}) } },
     });
   });
   let jobId: string;

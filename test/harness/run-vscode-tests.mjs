@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { repoRoot } from './code-server.mjs';
-import { ensureCluster, unavailableReason } from './slurm-cluster.mjs';
+import { testClusterEnv } from './slurm-cluster.mjs';
 import { openWorkbench, scratchWorkspace } from './workbench-session.mjs';
 
 const TIMEOUT_MS = 15 * 60_000;
@@ -15,19 +15,9 @@ const session = await openWorkbench({
   env: { MLWB_TEST_WORKSPACE: workspace, MLWB_TEST_GREP: process.env.MLWB_TEST_GREP ?? '', ...(await slurmEnv(process.env.MLWB_TEST_GREP)) },
 });
 
-/**
- * The Slurm tests need the single-node test cluster up before code-server starts: its SLURM_CONF must be
- * in the extension host's environment (sbatch & co. read it). Where it cannot run, the tests say why.
- */
+/** The Slurm tests need the test cluster up before code-server starts: its SLURM_CONF must reach the extension host. */
 async function slurmEnv(grep) {
-  if (grep && !/slurm/i.test(grep)) return {};
-  const reason = unavailableReason();
-  if (reason) return { MLWB_SLURM_UNAVAILABLE: reason };
-  try {
-    return (await ensureCluster()).env;
-  } catch (err) {
-    return { MLWB_SLURM_UNAVAILABLE: `the test cluster did not start: ${err.message}` };
-  }
+  return grep && !/slurm/i.test(grep) ? {} : testClusterEnv();
 }
 
 let exitCode;

@@ -261,6 +261,20 @@ export async function ensureCluster({ timeoutMs = 60_000 } = {}) {
   };
 }
 
+/**
+ * The env a test layer gives code-server (started after this): the running cluster's SLURM_CONF for the
+ * extension host's sbatch & co., or MLWB_SLURM_UNAVAILABLE=<why> when it cannot run here, for the tests to skip with.
+ */
+export async function testClusterEnv() {
+  const reason = unavailableReason();
+  if (reason) return { MLWB_SLURM_UNAVAILABLE: reason };
+  try {
+    return (await ensureCluster()).env;
+  } catch (err) {
+    return { MLWB_SLURM_UNAVAILABLE: `the test cluster did not start: ${err.message}` };
+  }
+}
+
 /** What is running now, without starting anything. */
 export function clusterStatus() {
   const node = nodeName();

@@ -1,25 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openContainer, page, paneBody, screenshot, workspace } from './workbench';
-
-async function openFile(name: string): Promise<void> {
-  const p = page();
-  const input = p.locator('.quick-input-widget .quick-input-box input');
-  // Keyboard focus may sit in a terminal or a webview after other journeys, which keep Ctrl+P:
-  // give it back to the workbench (the status bar takes a click harmlessly) and try again.
-  for (let attempt = 1; ; attempt++) {
-    await p.keyboard.press('Control+P');
-    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-    if (attempt === 3) throw new Error('Quick Open did not open');
-    await p.keyboard.press('Escape');
-    await p.locator('.part.statusbar').click({ position: { x: 5, y: 5 } });
-  }
-  await input.fill(name);
-  await p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
-  await p.keyboard.press('Enter');
-  await p.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
-}
+import { openContainer, openFile, page, paneBody, screenshot, workspace } from './workbench';
 
 describe('run the current training file, as a user does', () => {
   it('clicks the editor-title run button, sees the terminal and the run in the Runs view', async () => {

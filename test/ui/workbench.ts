@@ -14,6 +14,7 @@ interface Session {
 export const resultsDir = resolve(__dirname, '../../../test-results');
 let session: Session | undefined;
 let workspaceDir = '';
+let slurmEnvironment: Record<string, string> = {};
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
@@ -21,7 +22,11 @@ export const mochaHooks = {
     // The harness is ESM; the compiled tests are CommonJS.
     const harness = await import(resolve(__dirname, '../../../test/harness/workbench-session.mjs'));
     workspaceDir = harness.scratchWorkspace();
-    session = (await harness.openWorkbench({ workspace: workspaceDir })) as Session;
+    // The Slurm journey needs the test cluster up before code-server: its SLURM_CONF must reach the extension host.
+    slurmEnvironment = this.test?.parent?.suites.some((s) => /slurm/i.test(s.file ?? ''))
+      ? await (await import(resolve(__dirname, '../../../test/harness/slurm-cluster.mjs'))).testClusterEnv()
+      : { MLWB_SLURM_UNAVAILABLE: 'no Slurm journey among the specs' };
+    session = (await harness.openWorkbench({ workspace: workspaceDir, env: slurmEnvironment })) as Session;
     await session.page.goto(session.url);
     await session.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     await session.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
@@ -40,11 +45,35 @@ export function workspace(): string {
   return workspaceDir;
 }
 
+/** What the workbench got for Slurm: the test cluster's SLURM_CONF, or MLWB_SLURM_UNAVAILABLE saying why there is none. */
+export function slurmEnv(): Record<string, string> {
+  return slurmEnvironment;
+}
+
 export async function screenshot(name: string): Promise<string> {
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${name}.png`);
   await page().screenshot({ path: file });
   return file;
+}
+
+/** Opens a workspace file with Quick Open (Ctrl+P), as a user does. */
+export async function openFile(name: string): Promise<void> {
+  const p = page();
+  const input = p.locator('.quick-input-widget .quick-input-box input');
+  // Keyboard focus may sit in a terminal or a webview after other journeys, which keep Ctrl+P:
+  // give it back to the workbench (the status bar takes a click harmlessly) and try again.
+  for (let attempt = 1; ; attempt++) {
+    await p.keyboard.press('Control+P');
+    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    if (attempt === 3) throw new Error('Quick Open did not open');
+    await p.keyboard.press('Escape');
+    await p.locator('.part.statusbar').click({ position: { x: 5, y: 5 } });
+  }
+  await input.fill(name);
+  await p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
+  await p.keyboard.press('Enter');
+  await p.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
 }
 
 /** Runs a command from the palette by its title, as a user would. */
@@ -54,8 +83,11 @@ export async function runCommand(title: string): Promise<void> {
   const input = p.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor();
   await input.fill(`>${title}`);
-  await p.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-  await p.keyboard.press('Enter');
+  // The row with exactly this title: "Submit to Slurm…" also matches "Submit Sweep to Slurm…", listed first.
+  const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = p.locator('.quick-input-widget .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first();
+  await row.waitFor();
+  await row.click();
 }
 
 export async function openContainer(title = 'MLOps Workbench'): Promise<void> {

@@ -57,6 +57,15 @@ describe('Slurm (real single-node cluster)', function () {
     );
   }
 
+  /** The end-of-run notification this window showed for the run. */
+  async function notice(id: string) {
+    const workbench = await api();
+    return waitFor(() => workbench.slurm.notices.find((n) => n.run === id), `the notification of run ${id}’s end`);
+  }
+
+  /** The run of the first test (completed), which the Rerun tests submit again. */
+  let completedRun = '';
+
   /** The run's journal as written: statuses and scheduler states in order. */
   function journal(id: string): { statuses: string[]; states: string[]; records: Record<string, unknown>[] } {
     const file = path.join(workspaceDir(), '.mlwb/runs', id, 'events.jsonl');
@@ -99,6 +108,51 @@ describe('Slurm (real single-node cluster)', function () {
     const sbatch = fs.readFileSync(submitted.scriptFile, 'utf8');
     assert.match(sbatch, /^#SBATCH --time=5:00$/m);
     assert.match(sbatch, new RegExp(`--run-id ${id} `));
+
+    const n = await notice(id);
+    assert.equal(n.severity, 'info');
+    assert.match(n.message, new RegExp(`^Slurm run ${r.name} completed in \\d+\\.\\d s \\(job ${submitted.jobId}\\)\\.$`));
+    assert.deepEqual(n.actions, ['Open Run']);
+    completedRun = id;
+  });
+
+  it('Rerun submits a Slurm run again with its profile and arguments: a new job, not a local run', async () => {
+    assert.ok(completedRun, 'the completed run of the first test');
+    const first = (await run(completedRun))!;
+    const again = await vscode.commands.executeCommand<Submitted>('mlwb.rerun', completedRun, { confirm: false });
+    assert.ok(again && 'jobId' in again, 'submitted to Slurm, not launched here');
+    const [{ id }] = again.runs;
+    assert.notEqual(id, completedRun);
+    const r = await ended(id);
+    assert.equal(r.status, 'completed', r.error);
+    assert.notEqual(r.job?.id, first.job?.id);
+    assert.deepEqual(r.argv, first.argv);
+    assert.deepEqual(r.params, { lr: 0.05, steps: 4 });
+    assert.equal(r.experiment, first.experiment);
+    assert.equal((r.metadata?.slurm as { profile?: string }).profile, 'test');
+    assert.match(fs.readFileSync(again.scriptFile, 'utf8'), /^#SBATCH --time=5:00$/m, 'the profile’s time limit');
+    assert.deepEqual(journal(id).statuses, ['queued', 'running', 'completed']);
+    await notice(id);
+    await (await api()).slurm.pollNow();
+    assert.equal((await api()).slurm.notices.filter((n) => n.run === completedRun).length, 1, 'one notification per run');
+  });
+
+  it('Rerun of a run whose profile is gone from the settings says which, and submits nothing', async () => {
+    const profiles = config().get('profiles');
+    await config().update('profiles', [{ name: 'other', python: '/usr/bin/python3' }], vscode.ConfigurationTarget.Workspace);
+    try {
+      const workbench = await api();
+      const before = (await workbench.store.get()).listRuns().total;
+      // Through the Slurm side (the command shows the error instead of throwing; the ui journey clicks its actions).
+      await assert.rejects(
+        workbench.slurm.resubmit((await run(completedRun))!, { confirm: false }),
+        /was submitted to Slurm with the profile "test", which is no longer in mlwb\.slurm\.profiles \(there are: other\)/,
+      );
+      await workbench.store.refresh();
+      assert.equal((await workbench.store.get()).listRuns().total, before);
+    } finally {
+      await config().update('profiles', profiles, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('cancels a running job with scancel: the run ends cancelled', async () => {
@@ -114,6 +168,7 @@ describe('Slurm (real single-node cluster)', function () {
     const j = journal(id);
     assert.deepEqual(j.statuses, ['queued', 'running', 'cancelled'], 'the runner wrote its own end on SIGTERM');
     assert.ok((r.metrics.find((m) => m.key === 'train/loss')?.count ?? 0) > 0, 'what it logged before is kept');
+    assert.deepEqual(await notice(id), { run: id, severity: 'info', message: `Slurm run ${r.name} was cancelled (job ${r.job?.id}).`, actions: [] });
   });
 
   it('cancels a job still in the queue: the run shows queued (and counts as running), then ends cancelled', async () => {
@@ -134,6 +189,7 @@ describe('Slurm (real single-node cluster)', function () {
     assert.equal(r.status, 'cancelled');
     assert.equal(r.error, 'Slurm: CANCELLED');
     assert.deepEqual(journal(id).statuses, ['queued', 'cancelled'], 'never ran: the extension wrote its end');
+    assert.equal((await notice(id)).message, `Slurm run ${r.name} was cancelled (job ${r.job?.id}).`);
     assert.ok(!workbench.slurm.scheduled.some((s) => s.id === id));
   });
 
@@ -148,6 +204,10 @@ describe('Slurm (real single-node cluster)', function () {
     assert.match(r.traceback ?? '', /in load/);
     assert.ok(r.logs.some((l) => l.msg.includes('about to fail')), 'its output is in the log');
     assert.deepEqual(journal(r.id).statuses, ['queued', 'running', 'failed']);
+    const n = await notice(r.id);
+    assert.equal(n.severity, 'error');
+    assert.match(n.message, new RegExp(`^Slurm run ${r.name} failed \\(job ${r.job?.id} FAILED\\): ValueError: bad data in row 7 — .*in load`));
+    assert.deepEqual(n.actions, ['Show Job Output', 'Open Run', 'Rerun']);
   });
 
   it('a sweep is one array job of 3 tasks: 3 runs, each completed with its own arguments', async () => {
@@ -182,6 +242,15 @@ describe('Slurm (real single-node cluster)', function () {
     assert.equal(study.trials.length, 6, 'every worker’s trials');
     assert.deepEqual([...new Set(study.trials.map((t) => t.number))].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
     assert.ok(fs.existsSync(path.join(workspaceDir(), '.mlwb/tuning/quad.optuna-journal')));
+
+    // Rerun of a worker: one more worker of the same study, its trials joining the session.
+    const again = await vscode.commands.executeCommand<Submitted>('mlwb.rerun', submitted.runs[0].id, { confirm: false });
+    const extra = await ended(again.runs[0].id);
+    assert.equal(extra.status, 'completed', extra.error);
+    assert.match(fs.readFileSync(again.scriptFile, 'utf8'), new RegExp(`-m mlwb tune --run-id ${extra.id} .*--study-name quad --n-trials 3 --worker`));
+    await (await api()).store.refresh();
+    const grown = (await (await api()).store.get()).getTuningSession(sessions[0].id)!;
+    assert.deepEqual(grown.trials.map((t) => t.number).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('Show Slurm Job Output opens the job’s output file', async () => {

@@ -2,11 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { JobPoller, JobTracker, outputTail, type PollResult } from '../../../src/slurm/job-tracker';
+import { JobPoller, JobTracker, outputTail, type FinishedRun, type PollResult } from '../../../src/slurm/job-tracker';
 import type { Slurm } from '../../../src/slurm/slurm-cli';
 import { SlurmCommandFailed } from '../../../src/slurm/slurm-cli';
 import type { JobInfo } from '../../../src/slurm/slurm-parsers';
-import { planSubmission, submitPlan, type SubmissionRequest } from '../../../src/slurm/submission';
+import { planSubmission, slurmOrigin, submitPlan, type SubmissionRequest } from '../../../src/slurm/submission';
 import { appendRunEvents } from '../../../src/store/scheduled-runs';
 import type { TrackingStore } from '../../../src/store/tracking-store';
 import { openStore, removeTempStores, tempStore } from '../store/helpers';
@@ -98,8 +98,19 @@ describe('Slurm job tracker (FakeSlurm stand-in, real store)', () => {
       assert.deepEqual(run?.argv, ['/ws/train.py', '--lr', ['0.1', '0.01', '0.001'][i]]);
       assert.equal(run?.job?.id, `100_${i}`);
       assert.equal(run?.job?.output, path.join(root, 'runs', done.runs[0].id, `slurm-100_${i}.out`));
-      assert.deepEqual(run?.metadata, { slurm: { profile: 'cpu', script: done.scriptFile, array_index: i } });
+      assert.deepEqual(run?.metadata, { slurm: { profile: 'cpu', runner: 'run', script: done.scriptFile, array_index: i } });
+      assert.deepEqual(slurmOrigin(run?.metadata), { profile: 'cpu', runner: 'run' }, 'what a rerun resubmits');
     }
+  });
+
+  it('a tuning worker’s run records its runner, so a rerun submits another worker', async () => {
+    const req = request([['--spec', '/ws/s.tune.json', '--worker']]);
+    req.tasks[0].argv = (id) => ['tune', '--run-id', id, '--spec', '/ws/s.tune.json', '--worker'];
+    const done = await submitPlan(planSubmission(req), slurm, (f, t) => fs.writeFileSync(f, t));
+    await store.refresh();
+    assert.deepEqual(slurmOrigin(store.getRun(done.runs[0].id)?.metadata), { profile: 'cpu', runner: 'tune' });
+    assert.equal(slurmOrigin({ slurm: { script: '/x' } }), undefined, 'no profile: not a submission to repeat');
+    assert.equal(slurmOrigin(undefined), undefined);
   });
 
   it('a failed sbatch marks the runs failed with its message, and throws', async () => {
@@ -122,7 +133,7 @@ describe('Slurm job tracker (FakeSlurm stand-in, real store)', () => {
     appendRunEvents(store.layout, r.id, [{ t: 'status', status: 'completed', exit_code: 0 }]);
     slurm.set(r.jobId, 'COMPLETED', { node: 'node1' });
     const last = await tracker.poll();
-    assert.deepEqual(last, { unfinished: 0, changed: [r.id], ended: [] });
+    assert.deepEqual(last, { unfinished: 0, changed: [r.id], ended: [], finished: [{ run: r.id, status: 'completed', state: 'COMPLETED' }] });
     const run = store.getRun(r.id);
     assert.equal(run?.status, 'completed');
     assert.equal(run?.job?.state, 'COMPLETED');
@@ -172,7 +183,7 @@ describe('Slurm job tracker (FakeSlurm stand-in, real store)', () => {
     appendRunEvents(store.layout, r.id, [{ t: 'status', status: 'cancelled', error: 'terminated by SIGTERM' }]);
     slurm.set(r.jobId, 'TIMEOUT', { node: 'node1' });
     const result = await tracker.poll();
-    assert.deepEqual(result, { unfinished: 0, changed: [r.id], ended: [] });
+    assert.deepEqual(result, { unfinished: 0, changed: [r.id], ended: [], finished: [] }, 'over before this tracker followed it');
     const run = store.getRun(r.id);
     assert.equal(run?.status, 'cancelled');
     assert.equal(run?.job?.state, 'TIMEOUT');
@@ -226,6 +237,90 @@ describe('Slurm job tracker (FakeSlurm stand-in, real store)', () => {
     assert.ok(reports.every((o) => !(o instanceof Error)));
     assert.equal(store.getRun(r.id)?.job?.state, 'COMPLETED');
     poller.dispose();
+  });
+
+  /** What `passes` polls report as finished, by run. */
+  async function finishedOver(passes: number, t: JobTracker = tracker): Promise<Map<string, FinishedRun>> {
+    const all = new Map<string, FinishedRun>();
+    for (let i = 0; i < passes; i++) {
+      for (const f of (await t.poll()).finished) {
+        assert.ok(!all.has(f.run), `${f.run} reported twice`);
+        all.set(f.run, f);
+      }
+    }
+    return all;
+  }
+
+  it('reports the end of each run it followed once, whoever ended it: its runner, Slurm, a cancel in the queue', async () => {
+    const { runs: [done] } = await submit();
+    const { runs: [broken] } = await submit();
+    const { runs: [killed] } = await submit();
+    const { runs: [dropped] } = await submit();
+    const { runs: [waiting] } = await submit();
+    for (const r of [done, broken, killed]) {
+      slurm.set(r.jobId, 'RUNNING', { node: 'node1' });
+      runnerStarts(r.id, r.jobId);
+    }
+    assert.deepEqual((await tracker.poll()).finished, [], 'all live');
+    appendRunEvents(store.layout, done.id, [{ t: 'status', status: 'completed' }]);
+    slurm.set(done.jobId, 'COMPLETED', { node: 'node1' });
+    appendRunEvents(store.layout, broken.id, [{ t: 'status', status: 'failed', error: 'ValueError: bad data' }]);
+    slurm.set(broken.jobId, 'FAILED', { node: 'node1' });
+    slurm.set(killed.jobId, 'OUT_OF_MEMORY', { node: 'node1' }); // the runner never wrote its end
+    slurm.set(dropped.jobId, 'CANCELLED');
+    const reported = await finishedOver(4);
+    assert.deepEqual(Object.fromEntries(reported), {
+      [done.id]: { run: done.id, status: 'completed', state: 'COMPLETED' },
+      [broken.id]: { run: broken.id, status: 'failed', state: 'FAILED' },
+      [killed.id]: { run: killed.id, status: 'failed', state: 'OUT_OF_MEMORY' },
+      [dropped.id]: { run: dropped.id, status: 'cancelled', state: 'CANCELLED' },
+    });
+    slurm.set(waiting.jobId, 'RUNNING', { node: 'node1' });
+    runnerStarts(waiting.id, waiting.jobId);
+    appendRunEvents(store.layout, waiting.id, [{ t: 'status', status: 'completed' }]);
+    slurm.set(waiting.jobId, 'COMPLETED', { node: 'node1' });
+    assert.deepEqual([...(await finishedOver(3)).keys()], [waiting.id], 'the one still queued before, and nothing again');
+  });
+
+  it('never reports a run that was over before it followed it (a window opened later), though it still ends it', async () => {
+    const { runs: [completed] } = await submit();
+    const { runs: [lostNode] } = await submit();
+    runnerStarts(completed.id, completed.jobId);
+    appendRunEvents(store.layout, completed.id, [{ t: 'status', status: 'completed' }]);
+    slurm.set(completed.jobId, 'COMPLETED', { node: 'node1' });
+    runnerStarts(lostNode.id, lostNode.jobId);
+    slurm.set(lostNode.jobId, 'NODE_FAIL', { node: 'node1' });
+    const passes = [await tracker.poll(), await tracker.poll(), await tracker.poll()];
+    assert.deepEqual(passes.flatMap((p) => p.finished), []);
+    assert.deepEqual(passes.flatMap((p) => p.ended).map((e) => e.run), [lostNode.id]);
+    assert.equal(store.getRun(lostNode.id)?.status, 'failed');
+    assert.equal(passes[2].unfinished, 0);
+  });
+
+  it('a run another window ended is reported by the window that followed it, not by the other', async () => {
+    const { runs: [r] } = await submit();
+    await tracker.poll();
+    const otherStore = await openStore(root);
+    try {
+      const other = new JobTracker(otherStore, slurm);
+      slurm.set(r.jobId, 'CANCELLED');
+      assert.equal((await finishedOver(2, other)).size, 0, 'the other window saw it over at once');
+      assert.deepEqual((await other.poll()).unfinished, 0);
+    } finally {
+      otherStore.close();
+    }
+    assert.equal(store.getRun(r.id)?.status, 'queued', 'this window has not read the journal since');
+    assert.deepEqual([...(await finishedOver(2)).values()], [{ run: r.id, status: 'cancelled', state: 'CANCELLED' }]);
+  });
+
+  it('a run submitted here is reported even when its job is over before a pass sees it queued', async () => {
+    const { runs: [r] } = await submit();
+    tracker.watch([r.id]);
+    runnerStarts(r.id, r.jobId);
+    appendRunEvents(store.layout, r.id, [{ t: 'status', status: 'completed' }]);
+    slurm.set(r.jobId, 'COMPLETED', { node: 'node1' });
+    assert.deepEqual((await tracker.poll()).finished, [{ run: r.id, status: 'completed', state: 'COMPLETED' }]);
+    assert.deepEqual((await tracker.poll()).finished, []);
   });
 
   it('reads the tail of an output file, dropping a partial first line', () => {
