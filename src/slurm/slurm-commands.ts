@@ -347,7 +347,8 @@ export class SlurmCommands implements vscode.Disposable {
       return;
     }
     this.lastPollError = undefined;
-    for (const f of outcome.finished) void this.notifyEnd(f);
+    for (const e of outcome.ended) log().info(`Slurm job of run ${e.run} ended ${e.state} without the run's own end: marked ${e.status}`);
+    for (const f of outcome.finished) void this.notifyEnd(f).catch((err) => log().warn(`notifying the end of run ${f.run}: ${(err as Error).message}`));
   }
 
   /** Once per run this window followed, however it ended (its runner, the tracker, another window). */
