@@ -113,10 +113,12 @@ describe('run the current training file (real terminals, real Python, JSON-RPC)'
       assert.equal((await run.finished).status, 'completed');
       const lines = (await storeRun(runId))?.logs.map((l) => l.msg) ?? [];
       assert.ok(lines.includes('CUDA_VISIBLE_DEVICES=1,3'), lines.join('\n'));
-      assert.ok(lines.includes('FROM_DOTENV=hello-env'));
+      assert.ok(lines.includes('FROM_DOTENV_REVERSED=vne-olleh'), 'the .env value reached the process');
+      assert.ok(lines.includes('FROM_DOTENV=***'), 'and is masked where the script printed it');
       assert.ok(lines.includes('ARGS=--epochs 3'));
       const manifest = readFileSync(join(workspaceDir(), '.mlwb', 'runs', runId, 'run.json'), 'utf8');
       assert.ok(!manifest.includes('hello-env'), 'environment values are never recorded');
+      assert.ok(!lines.some((l) => l.includes('hello-env')));
     } finally {
       rmSync(join(workspaceDir(), '.env'));
     }
