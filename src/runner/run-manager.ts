@@ -142,7 +142,7 @@ export class RunManager implements vscode.Disposable {
     } else if (outcome.status === 'cancelled') {
       void vscode.window.showInformationMessage(`Run ${name} was cancelled after ${seconds} s.`);
     } else {
-      const tail = runId ? store.getLogs(runId, { level: 'error' }).logs.slice(-3).map((l) => l.msg) : [];
+      const tail = runId ? store.lastLogLines(runId, 3) : [];
       const detail = [outcome.error, ...tail].filter(Boolean).join(' — ').slice(0, 500);
       const pick = await vscode.window.showErrorMessage(`Run ${name} ${outcome.status}: ${detail}`, 'Show Terminal', 'Open Run', 'Rerun');
       if (pick === 'Show Terminal') run.terminal.show();

@@ -356,9 +356,8 @@ export class SlurmCommands implements vscode.Disposable {
     const s = await this.store.get();
     const run = s.getRun(f.run, { logLimit: 0 });
     if (!run) return;
-    // The last error lines (a page is oldest first): the end of a traceback, Slurm's own complaint.
-    const errors = run.status === 'completed' ? 0 : s.getLogs(f.run, { level: 'error', limit: 0 }).total;
-    const lines = errors > 0 ? s.getLogs(f.run, { level: 'error', offset: Math.max(0, errors - 4) }).logs.map((l) => l.msg) : [];
+    // The last error lines: the end of a traceback, Slurm's own complaint.
+    const lines = run.status === 'completed' ? [] : s.lastLogLines(f.run, 4);
     const notice = endNotice(run, lines);
     this.notices.push({ run: f.run, ...notice });
     if (this.notices.length > 50) this.notices.shift();

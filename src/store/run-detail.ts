@@ -83,6 +83,12 @@ export function getLogs(db: Database, run: string, q: LogQuery = {}): LogPage {
   return { total, logs: rows.map(toLogEntry) };
 }
 
+/** The last `count` log lines at `level` or above, oldest first (the end of a traceback, say). */
+export function lastLogLines(db: Database, run: string, count: number, level: LogLevel): string[] {
+  const { total } = getLogs(db, run, { level, limit: 0 });
+  return total > 0 ? getLogs(db, run, { level, offset: Math.max(0, total - count), limit: count }).logs.map((l) => l.msg) : [];
+}
+
 function toLogEntry(r: ParamsObject): LogEntry {
   return {
     seq: Number(r.seq),

@@ -13,7 +13,7 @@ import type {
   ExperimentSummary, ListExperimentsOptions, ListRunsOptions, LogPage, LogQuery, RunActivity, RunComparison, RunDetail, RunList, SeriesOptions,
   SeriesView,
 } from './query-types';
-import type { ExperimentStatus, ModelStage } from './records';
+import type { ExperimentStatus, LogLevel, ModelStage } from './records';
 import {
   appendRegistryEvents, describeSource, metricsSnapshot, moveToTrash, placeVersion, removeDir, stageCopy, sweepTmp, validStage, validStrings, validTags,
   validVersion, type RegistryDraft,
@@ -28,7 +28,7 @@ import type {
 } from './registry-types';
 import { runActivity } from './activity-queries';
 import { unfinishedJobs, type UnfinishedJob } from './scheduled-runs';
-import { compareRuns, getLogs, getRun } from './run-detail';
+import { compareRuns, getLogs, getRun, lastLogLines } from './run-detail';
 import { lastMetricValues, metricKeys, runTagNames } from './run-facets';
 import { listRuns, runSummaries } from './run-queries';
 import { migrate } from './schema';
@@ -129,6 +129,10 @@ export class TrackingStore {
 
   getLogs(run: string, query?: LogQuery): LogPage {
     return getLogs(this.db, run, query);
+  }
+
+  lastLogLines(run: string, count: number, level: LogLevel = 'error'): string[] {
+    return lastLogLines(this.db, run, count, level);
   }
 
   getSeries(run: string, key: string, opts?: SeriesOptions): SeriesView | undefined {

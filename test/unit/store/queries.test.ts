@@ -102,4 +102,16 @@ describe('log queries', () => {
     assert.deepEqual(store.getLogs('r1', { search: '%_D' }).logs.map((l) => l.msg), ['line 17 50%_done']);
     assert.deepEqual(store.getRun('r1', { logLimit: 2 })?.logs.map((l) => l.msg), ['line 28', 'line 29']);
   });
+
+  it('gives the last lines at a level, oldest first, however many there are (a failure toast\'s tail)', async () => {
+    assert.deepEqual(store.lastLogLines('r1', 2), ['line 10', 'line 20']);
+    assert.deepEqual(store.lastLogLines('r1', 2, 'warn'), ['line 24', 'line 27']);
+    assert.deepEqual(store.lastLogLines('nope', 3), []);
+    const root = tempStore();
+    const run = new RunWriter(root, { id: 'many' });
+    for (let i = 0; i < 700; i++) run.log('error', `err ${i}`);
+    const many = await openStore(root);
+    assert.deepEqual(many.lastLogLines('many', 3), ['err 697', 'err 698', 'err 699'], 'not the last of the first page');
+    await many.close();
+  });
 });
