@@ -24,7 +24,7 @@ function structuralGarbage(r: Prng, goodLine: string): Buffer {
       return b;
     }
     case 2:
-      return r.bytes(1 + r.int(200)).map((x) => (x === 0x0a ? 0x20 : x)); // binary garbage, no newline inside
+      return Buffer.from(r.bytes(1 + r.int(200)).map((x) => (x === 0x0a ? 0x20 : x))); // binary garbage, no newline inside
     case 3:
       return Buffer.from(JSON.stringify(randomValue(r, 4)) ?? 'undefined'); // any JSON value, nested
     case 4:
