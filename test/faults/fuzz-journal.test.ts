@@ -219,6 +219,26 @@ describe('fuzz: journal lines', function () {
     console.log(`fuzz: journal lines: seed ${seed}, ${counts.inputs} inputs (${mustReport} structurally bad, ${manifests.length} run.json), ${problems.length} problems reported, 0 crashes`);
   });
 
+  it('regressions: a field sql.js cannot bind, a prototype key as log level, array tags in run.json', async () => {
+    const root = path.join(dir, '.mlwb');
+    const runDir = path.join(root, 'runs', 'r1');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify({ ...MANIFEST, id: 'r1', tags: ['ok', [1, 2], { a: 1 }], cwd: ['x'] }));
+    const lines = [
+      { v: V, t: 'log', ts: { not: 'a number' }, level: 'info', msg: 'bad ts' }, // threw "tried to bind a value of an unknown type" and stopped ingestion
+      { v: V, t: 'log', ts: TS, level: 'constructor', msg: 'odd level' }, // LEVELS['constructor'] was a function
+      { v: V, t: 'status', ts: TS, status: 'failed', error: { message: 'an object' } },
+      { v: V, t: 'log', ts: TS, level: 'info', msg: 'after' },
+    ];
+    fs.writeFileSync(path.join(runDir, 'events.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    store = await TrackingStore.open(root, { wasmPath: WASM, saveDelayMs: 60_000 });
+    assert.deepEqual(store.getLogs('r1').logs.map((l) => [l.msg, l.level]), [['odd level', 'constructor'], ['after', 'info']]);
+    assert.deepEqual(store.listRuns().runs.map((x) => [x.id, x.tags]), [['r1', ['ok']]], 'only string tags; listRuns answers');
+    const reasons = store.problems().map((p) => [p.line, p.reason]);
+    assert.ok(reasons.some(([line, reason]) => line === 1 && /unusable record/.test(String(reason))), JSON.stringify(reasons));
+    assert.ok(reasons.some(([line]) => line === 3), JSON.stringify(reasons));
+  });
+
   it('a 50 MB line, lines cut anywhere and invalid UTF-8 at chunk edges: reported, the lines around them kept', async () => {
     const seed = fuzzSeed(1313);
     const r = new Prng(seed);
