@@ -111,7 +111,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const serving = registerServing(context, store, (d) => owner.track(d));
   models.tree.setServing(serving.servers);
 
-  const modelSpecs = registerModelSpecs(context.extensionUri, store, vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, (d) => owner.track(d));
+  const modelSpecs = registerModelSpecs(context.extensionUri, store, vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, context.workspaceState, (d) => owner.track(d));
 
   const explain = registerExplain(context, store, (d) => owner.track(d));
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Cancelled, registerCommand } from '../platform/commands';
 import { log, showError } from '../platform/log';
+import { confirmPickleLoad } from '../platform/pickle-trust';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { optionsOf, versionRefOf } from '../registry/model-nodes';
 import { resolveInterpreter } from '../runner/interpreter';
@@ -40,7 +41,6 @@ export interface ExplainResult {
   exitCode?: number;
 }
 
-const TRUSTED_KEY = 'mlwb.explain.trustedFiles';
 const STAGES: Record<string, [string, number]> = {
   load: ['Loading the model and data', 5],
   shap: ['SHAP values', 60],
@@ -250,19 +250,10 @@ export class ExplainCommands {
     return picked.column;
   }
 
-  /** Once per file: a pickle runs code when loaded. */
+  /** Explaining loads the model file in Python: a pickle is asked about first. */
   private async trusted(modelFile: string): Promise<boolean> {
     if (!isPickleLike(modelFile)) return true;
-    const known = this.memento.get<string[]>(TRUSTED_KEY, []);
-    if (known.includes(modelFile)) return true;
-    const ok = await vscode.window.showWarningMessage(
-      'A pickle file runs code when loaded: only explain files you trust.',
-      { modal: true, detail: `${modelFile}\n\nExplaining loads this file in Python. You are asked once per file.` },
-      'Explain',
-    );
-    if (ok !== 'Explain') return false;
-    await this.memento.update(TRUSTED_KEY, [...known, modelFile].slice(-500));
-    return true;
+    return confirmPickleLoad(this.memento, { file: modelFile, what: path.basename(modelFile), action: 'Explain' });
   }
 
   // -- while it runs, and after -------------------------------------------------------------------

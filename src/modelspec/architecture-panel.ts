@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { confirmPickleLoad } from '../platform/pickle-trust';
 import { PanelHost, type PanelKind } from '../platform/webview-panel';
 import { isRecord } from '../platform/webview-contract';
 import type { WorkspaceStore } from '../platform/workspace-store';
@@ -27,6 +28,7 @@ export class ArchitecturePanels implements vscode.Disposable {
     private readonly store: WorkspaceStore,
     diagnostics: SpecDiagnostics,
     private readonly runnerDir: string,
+    private readonly state: vscode.Memento,
   ) {
     this.subscriptions.push(
       diagnostics.onDidAnalyze(({ uri, analysis }) => void this.panels.get(uri.toString())?.update(analysis)),
@@ -61,10 +63,18 @@ export class ArchitecturePanels implements vscode.Disposable {
     return this.panels.get(uri.toString());
   }
 
-  /** Inference with the latest trained weights of a spec (what the panel's "Try a digit" does). */
-  async infer(uri: vscode.Uri, pixels: number[]): Promise<InferenceResult> {
+  /**
+   * Inference with the latest trained weights of a spec (what the panel's "Try a digit" does). The
+   * weights are a torch checkpoint, a pickle: the user is asked before the first load of each file
+   * (`{ confirm: false }` skips it: scripted use, tests).
+   */
+  async infer(uri: vscode.Uri, pixels: number[], opts: { confirm?: boolean } = {}): Promise<InferenceResult> {
     const weights = await latestWeights(this.store, uri);
     if (!weights) throw new Error(`${path.basename(uri.fsPath)} has no completed training run with weights yet: run it first.`);
+    const load = { file: weights.file, what: `the weights of run ${weights.runName}`, action: 'Load', origin: `They were saved by run ${weights.runName}.` };
+    if (opts.confirm !== false && !(await confirmPickleLoad(this.state, load))) {
+      throw new Error('Not loaded: the weights are a PyTorch checkpoint (a pickle), and loading it was declined.');
+    }
     const python = await resolveInterpreter(uri);
     if (!python) throw new Error('No Python interpreter to run the model with.');
     return inferOnce(python.path, this.runnerDir, weights.file, pixels);

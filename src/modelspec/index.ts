@@ -10,9 +10,9 @@ export interface ModelSpecs {
   architecture: ArchitecturePanels;
 }
 
-export function registerModelSpecs(extensionUri: vscode.Uri, store: WorkspaceStore, runnerDir: string, track: (d: vscode.Disposable) => void): ModelSpecs {
+export function registerModelSpecs(extensionUri: vscode.Uri, store: WorkspaceStore, runnerDir: string, state: vscode.Memento, track: (d: vscode.Disposable) => void): ModelSpecs {
   const diagnostics = new SpecDiagnostics();
-  const architecture = new ArchitecturePanels(extensionUri, store, diagnostics, runnerDir);
+  const architecture = new ArchitecturePanels(extensionUri, store, diagnostics, runnerDir, state);
   track(diagnostics);
   track(architecture);
   track(vscode.window.registerWebviewPanelSerializer(ARCHITECTURE_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => architecture.revive(panel, state) }));

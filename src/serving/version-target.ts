@@ -3,6 +3,7 @@ import type { WorkspaceStore } from '../platform/workspace-store';
 import { versionRefOf, type VersionRef } from '../registry/model-nodes';
 import type { ModelVersionDetail, TrackingStore } from '../store';
 import { Cancelled } from '../platform/commands';
+import { confirmPickleLoad } from '../platform/pickle-trust';
 import { resolveInterpreter } from '../runner/interpreter';
 
 
@@ -10,7 +11,6 @@ import { resolveInterpreter } from '../runner/interpreter';
 // torch: checkpoints of *.mlwb-model.json runs (weights + spec); torch.load unpickles, hence the warning.
 const SERVABLE = new Set(['pickle', 'joblib', 'xgboost-json', 'xgboost-ubj', 'torch']);
 const PICKLES = new Set(['pickle', 'joblib', 'torch']);
-const TRUSTED_KEY = 'mlwb.serving.trustedPickles';
 
 export const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -43,27 +43,12 @@ export function checkServable(v: ModelVersionDetail): void {
   }
 }
 
-/**
- * A pickle runs code when it is loaded: ask once per file (path and content), modally, before the
- * runner loads it. `{ confirm: false }` skips the question (scripted use, tests).
- */
+/** Serve and Predict load the version's file in Python: a pickle is asked about first (`{ confirm: false }` skips it). */
 export async function trustPickle(state: vscode.Memento, v: ModelVersionDetail, action: 'Serve' | 'Predict', options: unknown): Promise<boolean> {
   if (!PICKLES.has(v.format)) return true;
   if (isRecord(options) && options.confirm === false) return true;
-  const key = `${v.filePath}#${v.sha256 ?? ''}`;
-  const trusted = state.get<string[]>(TRUSTED_KEY, []);
-  if (trusted.includes(key)) return true;
-  const pick = await vscode.window.showWarningMessage(
-    `Load ${v.model} v${v.version}? It is a ${v.format} file.`,
-    {
-      modal: true,
-      detail: `Loading a ${v.format} file runs code from it, with your permissions. ${action === 'Serve' ? 'Serve' : 'Predict with'} it only if you trust where it came from.${v.sourceRun ? ` It was registered from run ${v.sourceRun}.` : v.sourceFile ? ` It was registered from ${v.sourceFile}.` : ''}`,
-    },
-    action,
-  );
-  if (pick !== action) return false;
-  await state.update(TRUSTED_KEY, [...trusted, key].slice(-200));
-  return true;
+  const origin = v.sourceRun ? `It was registered from run ${v.sourceRun}.` : v.sourceFile ? `It was registered from ${v.sourceFile}.` : undefined;
+  return confirmPickleLoad(state, { file: v.filePath, sha256: v.sha256, what: `${v.model} v${v.version} (a ${v.format} file)`, action, origin });
 }
 
 /** The interpreter serving and prediction run with (the same as runs use). */

@@ -59,7 +59,7 @@ describe('explain a model in the real workbench', () => {
     await pick('data/iris.csv');
     await page().locator('.quick-input-widget', { hasText: 'Target column of iris.csv' }).waitFor();
     await pick('species');
-    const dialog = page().locator('.monaco-dialog-box', { hasText: 'A pickle file runs code when loaded' });
+    const dialog = page().locator('.monaco-dialog-box', { hasText: 'Loading a pickle runs code' });
     await dialog.waitFor();
     await screenshot('explain-pickle-warning');
     await dialog.locator('.monaco-button', { hasText: 'Explain' }).first().click();

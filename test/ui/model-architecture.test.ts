@@ -41,6 +41,12 @@ describe('model spec: the Model Architecture panel, as a user sees it', () => {
     await view.getByRole('button', { name: 'Train this spec (Run Current Training File)' }).click();
     await view.locator('text=eval accuracy of').waitFor({ timeout: 90_000 });
     await view.getByRole('button', { name: 'Sample digit 0' }).click();
+    // The weights are a torch checkpoint (a pickle): the first load asks, naming the run.
+    const dialog = page().locator('.monaco-dialog-box', { hasText: 'Loading a pickle runs code' });
+    await dialog.waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), /the weights of run/);
+    await screenshot('model-architecture-pickle-warning');
+    await dialog.getByRole('button', { name: 'Load' }).click();
     await view.locator('[data-testid="predicted-label"]').waitFor({ timeout: 60_000 });
     assert.equal(await view.locator('[data-testid="predicted-label"]').textContent(), '0');
     await screenshot('model-architecture-predict');

@@ -70,7 +70,7 @@ describe('model specs (*.mlwb-model.json): diagnostics, training, registry, infe
     assert.deepEqual(data.layers[6].output, [128]);
     assert.equal(data.weights?.runId, runId);
     assert.equal(data.digits, true);
-    const answer = await workbench.modelSpecs.architecture.infer(uri, ZERO);
+    const answer = await workbench.modelSpecs.architecture.infer(uri, ZERO, { confirm: false });
     assert.equal(answer.label, '0');
     assert.equal(answer.probabilities.length, 10);
     assert.ok(answer.probabilities[0] > 0.5, `p(0) = ${answer.probabilities[0]}`);
