@@ -11,6 +11,8 @@ import { RunSession, type RunOutcome } from './run-session';
 const CONNECT_TIMEOUT_MS = 60_000;
 const REFRESH_AFTER_FLUSH_MS = 100;
 
+const FINAL_STATUSES = new Set<string>(['completed', 'failed', 'cancelled']);
+
 export interface LaunchedRun {
   spec: LaunchSpec;
   session: RunSession;
@@ -66,6 +68,7 @@ export class RunManager implements vscode.Disposable {
       isTransient: true,
     });
     terminal.show(true);
+    let settle!: (outcome: RunOutcome) => void;
     const run: LaunchedRun = {
       spec,
       session,
@@ -74,16 +77,16 @@ export class RunManager implements vscode.Disposable {
         session.once('started', (p) => resolve(p.runId));
         session.once('finished', (o) => reject(new Error(`the run ended before it started: ${o.error ?? o.status}`)));
       }),
-      finished: new Promise((resolve) => session.once('finished', resolve)),
+      finished: new Promise((resolve) => (settle = resolve)),
     };
     run.started.catch(() => undefined);
     this.runs.add(run);
-    this.follow(run);
+    this.follow(run, settle);
     this.changed.fire();
     return run;
   }
 
-  private follow(run: LaunchedRun): void {
+  private follow(run: LaunchedRun, settle: (outcome: RunOutcome) => void): void {
     const { session } = run;
     session.on('connected', (h) => log().info(`runner ${h.runner} connected (pid ${h.pid}, ${h.python.executable} ${h.python.version})`));
     session.on('started', (p) => {
@@ -100,7 +103,7 @@ export class RunManager implements vscode.Disposable {
       this.changed.fire();
     });
     session.on('log', (m) => log().info(`run ${session.runId}: ${m}`));
-    session.on('finished', (outcome) => void this.finished(run, outcome));
+    session.on('finished', (outcome) => void this.finished(run, outcome, settle));
   }
 
   /** A cancellable progress notification for a run that reports progress, until it ends. */
@@ -122,17 +125,24 @@ export class RunManager implements vscode.Disposable {
     );
   }
 
-  private async finished(run: LaunchedRun, outcome: RunOutcome): Promise<void> {
+  private async finished(run: LaunchedRun, sessionOutcome: RunOutcome, settle: (outcome: RunOutcome) => void): Promise<void> {
     const runId = run.session.runId;
-    log().info(`run ${runId ?? '(not started)'} ${outcome.status} (exit ${outcome.exitCode ?? '-'}, ${outcome.durationMs} ms)${outcome.error ? `: ${outcome.error}` : ''}`);
     const store = await this.store.get();
     await this.store.refresh().catch(() => undefined);
+    const journaled = runId ? store.getRun(runId, { logLimit: 0 }) : undefined;
     // Killed after a cancel: the process is gone, so its journal can take the final word.
-    const journalStatus = runId ? store.getRun(runId)?.status : undefined;
-    if (outcome.killed && runId && (journalStatus === 'running' || journalStatus === 'crashed')) {
-      await store.endRun(runId, 'cancelled', outcome.error).catch((e) => log().error(`could not mark ${runId} cancelled: ${e}`));
+    if (sessionOutcome.killed && runId && (journaled?.status === 'running' || journaled?.status === 'crashed')) {
+      await store.endRun(runId, 'cancelled', sessionOutcome.error).catch((e) => log().error(`could not mark ${runId} cancelled: ${e}`));
       await this.store.refresh().catch(() => undefined);
     }
+    // A frame vscode-jsonrpc cannot read breaks the channel for good while the run goes on: a "crashed"
+    // session whose journal holds a final status ended as the journal says.
+    const outcome: RunOutcome =
+      sessionOutcome.status === 'crashed' && journaled && FINAL_STATUSES.has(journaled.status)
+        ? { ...sessionOutcome, status: journaled.status as RunOutcome['status'], exitCode: journaled.exitCode ?? sessionOutcome.exitCode, error: journaled.error }
+        : sessionOutcome;
+    log().info(`run ${runId ?? '(not started)'} ${outcome.status} (exit ${outcome.exitCode ?? '-'}, ${outcome.durationMs} ms)${outcome.error ? `: ${outcome.error}` : ''}${outcome !== sessionOutcome ? ' (from its journal: the runner\'s channel broke)' : ''}`);
+    settle(outcome);
     this.changed.fire();
     const name = runId ? store.getRun(runId)?.name ?? runId : path.basename(run.spec.script);
     const seconds = (outcome.durationMs / 1000).toFixed(1);

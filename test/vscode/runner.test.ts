@@ -94,6 +94,15 @@ describe('run the current training file (real terminals, real Python, JSON-RPC)'
     assert.equal(detail.metrics.find((m) => m.key === 'train/loss')?.count, 1);
   });
 
+  it('a run whose JSON-RPC channel breaks (an unreadable frame) ends as its journal says, not "crashed"', async () => {
+    const run = await runFixture('broken_channel.py');
+    const runId = await run.started;
+    const outcome = await run.finished;
+    assert.equal(outcome.status, 'failed', `outcome ${JSON.stringify(outcome)}`);
+    assert.match(outcome.error ?? '', /failed after the channel broke/);
+    assert.equal((await storeRun(runId))?.status, 'failed');
+  });
+
   it('runs several scripts at once', async () => {
     const [a, b] = [await runFixture('long_loop.py'), await runFixture('sdk_train.py')];
     await Promise.all([a.started, b.started]);
