@@ -61,17 +61,21 @@ export async function screenshot(name: string): Promise<string> {
 export async function openFile(name: string): Promise<void> {
   const p = page();
   const input = p.locator('.quick-input-widget .quick-input-box input');
-  // Keyboard focus may sit in a terminal or a webview after other journeys, which keep Ctrl+P:
-  // give it back to the workbench (the status bar takes a click harmlessly) and try again.
+  const row = p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+  // Keyboard focus may sit in a terminal or a webview after other journeys, which keep Ctrl+P: give it
+  // back to the workbench (the status bar takes a click harmlessly) and try again. A file created just
+  // before may not be in Quick Open's file list yet ("No matching results"): ask again.
   for (let attempt = 1; ; attempt++) {
     await p.keyboard.press('Control+P');
-    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-    if (attempt === 3) throw new Error('Quick Open did not open');
+    if (await input.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+      await input.fill(name);
+      if (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    }
+    if (attempt === 6) throw new Error(`Quick Open did not open or did not find ${name}`);
     await p.keyboard.press('Escape');
     await p.locator('.part.statusbar').click({ position: { x: 5, y: 5 } });
+    await p.waitForTimeout(1000);
   }
-  await input.fill(name);
-  await p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
   await p.keyboard.press('Enter');
   await p.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
 }
