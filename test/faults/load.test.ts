@@ -8,22 +8,11 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { TrackingStore } from '../../src/store/tracking-store';
 import { writeRuns } from '../bench/ingest-load-bench';
+import { seededRandom } from './store-fault-helpers';
 
 const repo = path.resolve(__dirname, '../../..');
 const PYTHON = '/usr/bin/python3';
 const SEED = 13;
-
-/** mulberry32: a small seeded PRNG, so a failing request mix reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('faults: bounded load', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlwb-faults-load-'));
@@ -127,7 +116,7 @@ json.dump({"rows": X.tolist(), "predictions": m.predict(X).tolist()}, open(sys.a
       this.timeout(120_000);
       const REQUESTS = 2000;
       const CLIENTS = 16;
-      const random = prng(SEED);
+      const random = seededRandom(SEED);
       const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
       const plan = Array.from({ length: REQUESTS }, () => {
         const n = 1 + Math.floor(random() * 4);

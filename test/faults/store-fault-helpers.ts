@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TrackingStore, type OpenOptions } from '../../src/store/tracking-store';
 import { snapshot } from '../unit/store/snapshot';
+import { Prng } from './fuzz-helpers';
 
 export const WASM = require.resolve('sql.js/dist/sql-wasm.wasm');
 export const PYTHON = '/usr/bin/python3';
@@ -13,16 +14,10 @@ export const PYTHON = '/usr/bin/python3';
 export const REPO = path.resolve(__dirname, '../../..');
 export const PYTHONPATH = path.join(REPO, 'python-runner');
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
+/** The fuzz tests' mulberry32 as a function: the same sequence for the same seed on every machine. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 /** MLWB_FAULT_SEED reproduces a run; the seed is printed either way. */
