@@ -60,6 +60,11 @@ export interface RunnerOptions {
   systemMetricsInterval?: number;
 }
 
+/** The inverse of splitArgs: one line a user can edit (words quoted only where they need it). */
+export function quoteArgs(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /** Splits an argument string as a POSIX shell would for plain words and quotes (no expansion). */
 export function splitArgs(line: string): string[] {
   const out: string[] = [];

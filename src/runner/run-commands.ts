@@ -7,7 +7,7 @@ import type { WorkspaceStore } from '../platform/workspace-store';
 import { parseDotenv } from './dotenv';
 import { queryGpus } from './gpus';
 import { resolveInterpreter } from './interpreter';
-import { splitArgs, type LaunchSpec } from './launch-spec';
+import { quoteArgs, splitArgs, type LaunchSpec } from './launch-spec';
 import type { LaunchedRun, RunManager } from './run-manager';
 
 export interface RunFileOptions {
@@ -49,19 +49,11 @@ export class RunCommands {
   async runWithArguments(uri?: vscode.Uri): Promise<LaunchedRun | undefined> {
     const script = await this.scriptToRun(uri);
     if (!script) return undefined;
-    const line = await vscode.window.showInputBox({
-      title: `Run ${path.basename(script.fsPath)} with arguments`,
-      value: this.lastArgs.get(script.fsPath) ?? vscode.workspace.getConfiguration('mlwb', script).get<string>('runArgs', ''),
-      prompt: 'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
-      validateInput: (v) => {
-        try {
-          splitArgs(v);
-          return undefined;
-        } catch (err) {
-          return (err as Error).message;
-        }
-      },
-    });
+    const line = await askArgs(
+      `Run ${path.basename(script.fsPath)} with arguments`,
+      this.lastArgs.get(script.fsPath) ?? vscode.workspace.getConfiguration('mlwb', script).get<string>('runArgs', ''),
+      'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
+    );
     if (line === undefined) return undefined;
     this.lastArgs.set(script.fsPath, line);
     return this.launch(script, splitArgs(line));
@@ -98,17 +90,24 @@ export class RunCommands {
     if (live) return this.runs.launch({ ...live.spec, env: this.dotenv(vscode.Uri.file(live.spec.script)) });
     const run = (await this.store.get()).getRun(runId);
     if (!run?.script?.path) throw new Error(`run ${runId} has no script to rerun`);
-    if (run.argv.some((a) => a.includes('***'))) {
-      const go = await vscode.window.showWarningMessage(`Run ${run.name} had secret arguments, recorded as ***: they will be passed as ***.`, 'Rerun Anyway');
+    let args = run.argv.slice(1);
+    if (args.some((a) => a.includes('***'))) {
+      // Secrets were recorded as ***: the user gives them again (or reruns with *** on purpose).
+      const go = await vscode.window.showWarningMessage(`Run ${run.name} had secret arguments, recorded as ***.`, { modal: true, detail: 'Give them again, or rerun with *** in their place.' }, 'Edit Arguments…', 'Rerun with ***');
       if (!go) return undefined;
+      if (go === 'Edit Arguments…') {
+        const line = await askArgs(`Rerun ${run.name}: arguments`, quoteArgs(args), 'Replace each *** with its value (it is masked again in the new run)');
+        if (line === undefined) return undefined;
+        args = splitArgs(line);
+      }
     }
     if (this.remote && slurmOrigin(run.metadata)) {
-      const again = await this.remote.resubmit(run, opts);
+      const again = await this.remote.resubmit({ ...run, argv: [run.argv[0], ...args] }, opts);
       if (again !== 'run-locally') return again;
     }
     const python = await resolveInterpreter(vscode.Uri.file(run.script.path));
     if (!python) return undefined;
-    return this.runs.launch({ script: run.script.path, args: run.argv.slice(1), cwd: run.cwd ?? path.dirname(run.script.path), python: python.path, env: this.dotenv(vscode.Uri.file(run.script.path)) });
+    return this.runs.launch({ script: run.script.path, args, cwd: run.cwd ?? path.dirname(run.script.path), python: python.path, env: this.dotenv(vscode.Uri.file(run.script.path)) });
   }
 
   async cancel(target?: RunSummary | string): Promise<void> {
@@ -205,3 +204,19 @@ export class RunCommands {
   }
 }
 
+/** An argument line from the user, checked as it is typed (an unclosed quote is refused). */
+function askArgs(title: string, value: string, prompt: string): Thenable<string | undefined> {
+  return vscode.window.showInputBox({
+    title,
+    value,
+    prompt,
+    validateInput: (v) => {
+      try {
+        splitArgs(v);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
+}

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { openContainer, openFile, page, paneBody, screenshot, workspace } from './workbench';
+
+const repo = resolve(__dirname, '../../..');
 
 describe('run the current training file, as a user does', () => {
   it('clicks the editor-title run button, sees the terminal and the run in the Runs view', async () => {
@@ -15,6 +18,61 @@ describe('run the current training file, as a user does', () => {
     await page().locator('.notifications-toasts .notification-list-item', { hasText: /completed in/ }).first().waitFor({ timeout: 30_000 });
     await screenshot('runner-run-current-file');
     assert.ok(await row.isVisible());
+  });
+
+  it('reruns a run whose secret arguments were recorded as ***: the user gives them again, and they stay masked', async () => {
+    const SECRET = 'hunter2-ui-secret';
+    // The script shows the key arrived (reversed: the log masks the value itself) and fails without one.
+    writeFileSync(join(workspace(), 'secret_args.py'), [
+      'import sys',
+      'key = sys.argv[sys.argv.index("--api-key") + 1]',
+      'print("key reversed:", key[::-1])',
+      'sys.exit(0 if key != "***" else 3)',
+      '',
+    ].join('\n'));
+    // A run from an earlier session (here: a terminal outside VS Code): only its run.json is left, secrets masked.
+    // (A run started in this window reruns with the arguments it still holds in memory.)
+    const earlier = spawnSync('/usr/bin/python3', ['-m', 'mlwb', 'run', 'secret_args.py', '--api-key', SECRET, '--epochs', '1'], {
+      cwd: workspace(),
+      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), '.mlwb') },
+      encoding: 'utf8',
+    });
+    assert.equal(earlier.status, 0, earlier.stderr);
+
+    await openContainer();
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    const row = paneBody('Runs').locator('.monaco-list-row', { hasText: 'secret_args' }).first();
+    const rerun = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: /^Rerun$/ }).first();
+    for (let attempt = 1; ; attempt++) {
+      await row.click({ button: 'right' });
+      if (await rerun.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      await page().keyboard.press('Escape');
+      if (attempt === 3) throw new Error('"Rerun" never appeared in the run’s context menu');
+    }
+    await page().waitForTimeout(500); // the menu ignores a click that comes too soon after it opened
+    await rerun.click();
+    const dialog = page().locator('.monaco-dialog-box', { hasText: 'had secret arguments, recorded as ***' });
+    await dialog.waitFor({ timeout: 30_000 });
+    await screenshot('runner-rerun-secret-question');
+    await dialog.getByRole('button', { name: 'Edit Arguments…' }).click();
+    await input.waitFor();
+    assert.equal(await input.inputValue(), '--api-key *** --epochs 1', 'the recorded arguments, the secret masked');
+    await input.fill(`--api-key ${SECRET} --epochs 1`);
+    await screenshot('runner-rerun-secret-arguments');
+    await page().keyboard.press('Enter');
+    await page().locator('.notifications-toasts .notification-list-item', { hasText: /Run secret_args-\S+ completed in/ }).first().waitFor({ timeout: 60_000 });
+
+    // Two runs of the script, both given the real key, neither recording it.
+    const runsDir = join(workspace(), '.mlwb', 'runs');
+    const mine = readdirSync(runsDir).filter((id) => readFileSync(join(runsDir, id, 'run.json'), 'utf8').includes('secret_args.py'));
+    assert.equal(mine.length, 2);
+    for (const id of mine) {
+      const manifest = readFileSync(join(runsDir, id, 'run.json'), 'utf8');
+      const events = readFileSync(join(runsDir, id, 'events.jsonl'), 'utf8');
+      assert.deepEqual(JSON.parse(manifest).argv.slice(1), ['--api-key', '***', '--epochs', '1']);
+      assert.ok(events.includes(`key reversed: ${[...SECRET].reverse().join('')}`), 'the real key reached the script');
+      assert.ok(!manifest.includes(SECRET) && !events.includes(SECRET));
+    }
   });
 
   it('explains a bad interpreter with Select Interpreter and Open Settings actions', async () => {

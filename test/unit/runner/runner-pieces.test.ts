@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseDotenv } from '../../../src/runner/dotenv';
 import { parseNvidiaSmi, queryGpus } from '../../../src/runner/gpus';
-import { runnerInvocation, splitArgs, terminalName } from '../../../src/runner/launch-spec';
+import { quoteArgs, runnerInvocation, splitArgs, terminalName } from '../../../src/runner/launch-spec';
 import { installCommand, probePython } from '../../../src/runner/python-probe';
 
 // No GPU on these machines: nvidia-smi output is a recorded sample (a stand-in, as its name says).
@@ -76,6 +76,12 @@ describe('launch specs', () => {
     assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: 0 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
     assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: -1 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
     assert.equal('MLWB_SYSTEM_METRICS_INTERVAL' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false, 'unset: the runner’s default');
+  });
+
+  it('quotes arguments into one editable line that splits back to the same arguments', () => {
+    const cases = [['--lr', '0.1', '--api-key', '***'], ['a b', "it's", '"q"', '', '$HOME', 'x\\y', 'ünï', 'a,b', '--opt=1', '*']];
+    for (const args of cases) assert.deepEqual(splitArgs(quoteArgs(args)), args, quoteArgs(args));
+    assert.equal(quoteArgs(['--lr', '0.1', '--api-key', '***']), '--lr 0.1 --api-key ***', 'plain words stay plain');
   });
 
   it('splits argument lines like a shell (quotes, escapes) and rejects an unclosed quote', () => {
