@@ -1,8 +1,6 @@
-"""Loading a model file for serving or batch prediction, and turning request payloads into its input.
+"""A model file for serving or batch prediction, and turning request payloads into its input.
 
-Formats: a pickle or joblib file of a scikit-learn estimator (Pipelines included, or anything with
-``predict``), and XGBoost's own JSON / UBJSON model files. SECURITY: unpickling runs code from the
-file; only files the user named explicitly are ever loaded (the extension says so in its UI).
+Loading (formats, errors, feature names) is ``_modelfile``'s, shared with explain.
 
 numpy is needed to serve (every scikit-learn/XGBoost model brings it); pandas is used when present.
 """
@@ -11,10 +9,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ._modelfile import ModelLoadError, classes, feature_names, load, n_features, safe_getattr
+
+__all__ = ["InputError", "Model", "ModelLoadError", "method_from_params", "to_array"]
 
 PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 METHODS = ("predict", "predict_proba")
@@ -32,10 +33,6 @@ class InputError(Exception):
 
     def body(self) -> Dict[str, Any]:
         return {"error_code": self.code, "message": self.message, **self.extra}
-
-
-class ModelLoadError(Exception):
-    pass
 
 
 def _np() -> Any:
@@ -60,100 +57,26 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
-# -- loading --------------------------------------------------------------------------------------
-
-def _load_pickle(path: str) -> Any:
-    try:
-        import joblib  # reads plain pickles too, and joblib's own numpy-aware files
-    except ImportError:
-        joblib = None
-    if joblib is not None:
-        return joblib.load(path), "joblib" if path.lower().endswith(".joblib") else "pickle"
-    import pickle
-
-    with open(path, "rb") as f:
-        return pickle.load(f), "pickle"
-
-
-def _load_xgboost(path: str) -> Tuple[Any, str]:
-    try:
-        import xgboost as xgb
-    except ImportError as e:
-        raise ModelLoadError(f"{os.path.basename(path)} is an XGBoost model file but xgboost is not installed "
-                             "in this interpreter") from e
-    booster = xgb.Booster()
-    booster.load_model(path)
-    try:
-        objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
-    except (KeyError, ValueError, TypeError):
-        objective = ""
-    if objective.startswith(("binary:", "multi:")):
-        model = xgb.XGBClassifier()
-    elif objective.startswith("rank:"):
-        model = xgb.XGBRanker()
-    else:
-        model = xgb.XGBRegressor()
-    model.load_model(path)
-    fmt = "xgboost-ubj" if path.lower().endswith(".ubj") else "xgboost-json"
-    return model, fmt
-
-
 class Model:
     """A loaded model: what it expects (feature names / count) and how to call it."""
 
     def __init__(self, path: str, name: Optional[str] = None, version: Optional[str] = None) -> None:
         self.path = os.path.abspath(path)
-        if not os.path.isfile(self.path):
-            raise ModelLoadError(f"no model file at {self.path}")
+        self.obj, self.format = load(self.path)
         self.name = name or os.path.splitext(os.path.basename(path))[0]
         self.version = version
         self.sha256 = file_sha256(self.path)
         self.size = os.path.getsize(self.path)
-        low = self.path.lower()
-        try:
-            if low.endswith((".json", ".ubj")):
-                self.obj, self.format = _load_xgboost(self.path)
-            elif low.endswith((".pt", ".pth")):
-                # Checkpoints saved by a *.mlwb-model.json run carry their spec: rebuilt, then served like sklearn.
-                from ._modelspec import SpecModel
-
-                self.obj, self.format = SpecModel(self.path), "torch"
-            else:
-                self.obj, self.format = _load_pickle(self.path)
-        except ModelLoadError:
-            raise
-        except Exception as e:
-            raise ModelLoadError(f"could not load {self.path}: {type(e).__name__}: {e}") from e
-        if not callable(getattr(self.obj, "predict", None)):
-            raise ModelLoadError(f"{self.path} holds a {type(self.obj).__name__}, which has no predict()")
         self.cls = f"{type(self.obj).__module__}.{type(self.obj).__qualname__}"
-        self.feature_names = self._feature_names()
-        n = _safe_getattr(self.obj, "n_features_in_")
-        if n is None and self.format.startswith("xgboost"):
-            try:
-                n = self.obj.get_booster().num_features()
-            except Exception:
-                n = None
-        if self.feature_names is not None:
-            n = len(self.feature_names)
-        self.n_features: Optional[int] = int(n) if n is not None else None
-        classes = _safe_getattr(self.obj, "classes_")
-        self.classes: Optional[List[Any]] = _tolist(classes) if classes is not None else None
-        self.has_proba = callable(_safe_getattr(self.obj, "predict_proba"))
+        self.feature_names = feature_names(self.obj)
+        self.n_features = n_features(self.obj)
+        self.classes = classes(self.obj)
+        self.has_proba = callable(safe_getattr(self.obj, "predict_proba"))
         self._index = {f: i for i, f in enumerate(self.feature_names or ())}
         self.needs_frame = self.feature_names is not None and _pd() is not None and not _plain_sklearn(self.obj)
         if self.feature_names is not None:
             # Columns are always passed in the model's order: the warning about a nameless array is noise.
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
-
-    def _feature_names(self) -> Optional[List[str]]:
-        names = _safe_getattr(self.obj, "feature_names_in_")
-        if names is None and self.format.startswith("xgboost"):
-            try:
-                names = self.obj.get_booster().feature_names
-            except Exception:
-                names = None
-        return [str(n) for n in names] if names is not None else None
 
     def metadata(self) -> Dict[str, Any]:
         return {
@@ -382,17 +305,6 @@ def to_array(rows: List[Any], width: int) -> Any:
     return out
 
 
-def _safe_getattr(obj: Any, name: str) -> Any:
-    try:
-        return getattr(obj, name, None)
-    except Exception:  # properties of unfitted/odd estimators may raise anything
-        return None
-
-
-def _tolist(v: Any) -> Any:
-    return v.tolist() if hasattr(v, "tolist") else list(v)
-
-
 def _plain_sklearn(obj: Any, depth: int = 0) -> bool:
     """A scikit-learn estimator that selects no columns by name (not a Pipeline/ColumnTransformer, nor a
     search/meta-estimator around one): it takes a plain array in its feature order, which skips pandas'
@@ -402,7 +314,7 @@ def _plain_sklearn(obj: Any, depth: int = 0) -> bool:
     if any(hasattr(obj, a) for a in ("steps", "transformers", "transformer_list")):
         return False
     for inner in ("best_estimator_", "estimator", "base_estimator"):
-        sub = _safe_getattr(obj, inner)
+        sub = safe_getattr(obj, inner)
         if sub is not None and not isinstance(sub, str) and hasattr(sub, "fit") and not _plain_sklearn(sub, depth + 1):
             return False
     return True

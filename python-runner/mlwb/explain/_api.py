@@ -84,7 +84,7 @@ def explain(model: Any, X: Any, y: Any = None, *, feature_names: Optional[Sequen
     if X_raw.dtype != object:
         X_raw = X_raw.astype(np.float64)
     if feature_names is None:
-        from ._model import model_names
+        from .._modelfile import feature_names as model_names
 
         known = model_names(model)
         feature_names = known if known is not None and len(known) == X_raw.shape[1] else None

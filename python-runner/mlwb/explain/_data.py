@@ -6,45 +6,27 @@ loads the one file it is given explicitly (the extension asks the user first), n
 from __future__ import annotations
 
 import csv
-import pickle
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from ._model import ExplainError, model_n_features, model_names
-
-XGBOOST_SUFFIXES = (".json", ".ubj", ".xgb", ".bst")
+from .._modelfile import ModelLoadError, detect_format, feature_names, load, n_features
+from ._model import ExplainError
 
 
 def load_model(path: str) -> Any:
-    p = Path(path)
-    if not p.is_file():
-        raise ExplainError(f"model file not found: {path}")
-    if p.suffix.lower() in XGBOOST_SUFFIXES:
-        try:
-            import xgboost
-        except ImportError:
-            raise ExplainError(f"{p.name} looks like an XGBoost model, but xgboost is not importable in this Python") from None
-        booster = xgboost.Booster()
-        try:
-            booster.load_model(str(p))
-        except Exception as e:
-            raise ExplainError(f"could not load {p.name} as an XGBoost model: {e}") from None
-        return booster
+    """The model file as explain takes it (the loader serve uses); an XGBoost model as its Booster, whose
+    margin is explained."""
     try:
-        import joblib
-
-        return joblib.load(str(p))  # reads plain pickles too
-    except ImportError:
-        pass
-    except Exception as e:
-        raise ExplainError(f"could not load {p.name} (pickle/joblib): {type(e).__name__}: {e}") from None
-    try:
-        with open(p, "rb") as f:
-            return pickle.load(f)
-    except Exception as e:
-        raise ExplainError(f"could not load {p.name} as a pickle: {type(e).__name__}: {e}") from None
+        fmt = detect_format(path)
+        if fmt == "torch":
+            raise ExplainError(f"could not load {path}: it is a PyTorch checkpoint; explain takes scikit-learn "
+                               "(pickle/joblib) and XGBoost models")
+        model, fmt = load(path, fmt)
+    except ModelLoadError as e:
+        raise ExplainError(str(e)) from None
+    return model.get_booster() if fmt.startswith("xgboost") else model
 
 
 def _number(s: str) -> Optional[float]:
@@ -105,7 +87,7 @@ def select_columns(model: Any, header: List[str], values: np.ndarray, target: Op
             raise ExplainError(f"target column {target!r} is not in the CSV (columns: {', '.join(header)})")
         y = values[:, header.index(target)]
     available = [h for h in header if h != target]
-    wanted = model_names(model)
+    wanted = feature_names(model)
     if wanted is not None:
         missing = [c for c in wanted if c not in available]
         extra = [c for c in available if c not in wanted]
@@ -118,7 +100,7 @@ def select_columns(model: Any, header: List[str], values: np.ndarray, target: Op
             warnings.append(f"ignoring CSV columns the model was not trained on: {', '.join(extra)}")
         names = list(wanted)
     else:
-        n = model_n_features(model)
+        n = n_features(model)
         if n is not None and n != len(available):
             raise ExplainError(f"the model expects {n} features but the CSV has {len(available)} columns"
                                + (f" besides the target {target!r}" if target else "")

@@ -69,26 +69,6 @@ def _as_2d(a: Any) -> np.ndarray:
     return a.reshape(a.shape[0], -1)
 
 
-def model_names(model: Any) -> Optional[List[str]]:
-    """The feature names the model was fitted with, if it knows them."""
-    if _is_booster(model):
-        return list(model.feature_names) if model.feature_names else None
-    if _is_xgb_sklearn(model):
-        names = getattr(model, "feature_names_in_", None)
-        if names is None:
-            names = model.get_booster().feature_names
-        return list(names) if names is not None else None
-    names = getattr(model, "feature_names_in_", None)
-    return [str(n) for n in names] if names is not None else None
-
-
-def model_n_features(model: Any) -> Optional[int]:
-    if _is_booster(model):
-        return int(model.num_features())
-    n = getattr(model, "n_features_in_", None)
-    return int(n) if n is not None else None
-
-
 def _is_classifier(model: Any) -> bool:
     return getattr(model, "_estimator_type", None) == "classifier"
 
