@@ -32,9 +32,24 @@ class ModelLoadError(Exception):
     pass
 
 
+# Names that promise data, not code: the extension asks no "a pickle runs code" question for them.
+_DATA_EXTENSIONS = (".json", ".ubj", ".xgb", ".bst")
+_RUNS_CODE = ("pickle", "joblib", "torch")
+
+
 def detect_format(path: str) -> str:
     """One of ``LABELS``: what the first bytes say (as the registry's model-format.ts reads them), else the
-    extension; files that say nothing are tried as pickles."""
+    extension; files that say nothing are tried as pickles. A file named as data (``.json``, ``.ubj``, ...)
+    that holds a pickle is refused: nobody was asked whether to run its code."""
+    fmt = _sniff(path)
+    ext = os.path.splitext(path)[1].lower()
+    if fmt in _RUNS_CODE and ext in _DATA_EXTENSIONS:
+        raise ModelLoadError(f"could not load {path}: it is named {ext} but holds {LABELS[fmt]}, which runs code "
+                             "when loaded; refused (rename it if you trust it)")
+    return fmt
+
+
+def _sniff(path: str) -> str:
     if not os.path.isfile(path):
         raise ModelLoadError(f"could not load {path}: model file not found")
     try:
