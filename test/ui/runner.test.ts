@@ -7,6 +7,12 @@ import { openContainer, openFile, page, paneBody, screenshot, workspace } from '
 const repo = resolve(__dirname, '../../..');
 
 describe('run the current training file, as a user does', () => {
+  after(async () => {
+    // Leave no hover (a run row's tooltip) or toast over what the next journey clicks.
+    await page().mouse.move(1, 1);
+    await page().keyboard.press('Escape');
+  });
+
   it('clicks the editor-title run button, sees the terminal and the run in the Runs view', async () => {
     await openFile('train.py');
     await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').click();
@@ -55,6 +61,7 @@ describe('run the current training file, as a user does', () => {
     await dialog.waitFor({ timeout: 30_000 });
     await screenshot('runner-rerun-secret-question');
     await dialog.getByRole('button', { name: 'Edit Arguments…' }).click();
+    await page().mouse.move(1, 1); // away from the run row: its tooltip would cover the next journeys
     await input.waitFor();
     assert.equal(await input.inputValue(), '--api-key *** --epochs 1', 'the recorded arguments, the secret masked');
     await input.fill(`--api-key ${SECRET} --epochs 1`);
