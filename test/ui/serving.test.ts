@@ -69,6 +69,8 @@ pickle.dump(RandomForestClassifier(n_estimators=10, random_state=0).fit(X, d.tar
 
   it('opens the serving panel, sends the try-it request and reads the answer; live charts fill in', async () => {
     await menu(versionRow(), 'Open Serving Panel');
+    // The mouse is still over the version row: its hover (a Markdown tooltip) may open over the panel.
+    await page().mouse.move(700, 12);
     const frame = webview();
     await frame.getByTestId('serving-status').filter({ hasText: 'Running' }).waitFor({ timeout: 30_000 });
     assert.match(await frame.getByTestId('serving-url').innerText(), /^http:\/\/127\.0\.0\.1:\d+\/invocations$/);
