@@ -67,31 +67,46 @@ export function quoteArgs(args: readonly string[]): string {
 
 /** Splits an argument string as a POSIX shell would for plain words and quotes (no expansion). */
 export function splitArgs(line: string): string[] {
-  const out: string[] = [];
+  return shellWords(line).map(([word]) => word);
+}
+
+/**
+ * Words as a POSIX shell splits them (quotes and backslashes, no expansion), each as its pieces: with a
+ * `separator`, a word is also cut at its unquoted separators (a sweep's `0.1,0.01`); without, one piece.
+ */
+export function shellWords(line: string, separator?: string): string[][] {
+  const words: string[][] = [];
+  let pieces: string[] = [];
   let cur = '';
+  let started = false;
   let quote: '"' | "'" | undefined;
-  let has = false;
+  const endWord = () => {
+    if (started) words.push([...pieces, cur]);
+    pieces = [];
+    cur = '';
+    started = false;
+  };
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quote) {
       if (ch === quote) quote = undefined;
       else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
       else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (ch === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      has = true;
-    } else if (/\s/.test(ch)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
+      continue;
     }
+    if (/\s/.test(ch)) {
+      endWord();
+      continue;
+    }
+    started = true;
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '\\' && i + 1 < line.length) cur += line[++i];
+    else if (ch === separator) {
+      pieces.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   if (quote) throw new Error(`unclosed ${quote} in arguments`);
-  if (has || cur) out.push(cur);
-  return out;
+  endWord();
+  return words;
 }

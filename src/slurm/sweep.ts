@@ -1,4 +1,4 @@
-import { splitArgs } from '../runner/launch-spec';
+import { shellWords, splitArgs } from '../runner/launch-spec';
 
 /**
  * The runs of a sweep: explicit argument lines (one run each), or a grid where an unquoted comma lists
@@ -22,49 +22,10 @@ export function gridArgs(line: string): string[][] {
 
 /** Words as a shell splits them; each is its list of values (one unless an unquoted comma separates several). */
 function gridWords(line: string): string[][] {
-  const words: string[][] = [];
-  let values: string[] = [];
-  let cur = '';
-  let started = false;
-  let quote: '"' | "'" | undefined;
-  const endValue = () => {
-    values.push(cur);
-    cur = '';
-  };
-  const endWord = () => {
-    if (started) {
-      endValue();
-      if (values.length > 1 && values.some((v) => v === '')) throw new Error(`an empty value in ${JSON.stringify(values.join(','))}`);
-      // --opt=adam,sgd: the option goes with every value.
-      const option = values.length > 1 ? /^-[^=\s]*=/.exec(values[0])?.[0] : undefined;
-      words.push(option ? values.map((v, i) => (i === 0 ? v : option + v)) : values);
-    }
-    values = [];
-    started = false;
-  };
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      started = true;
-    } else if (ch === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      started = true;
-    } else if (/\s/.test(ch)) {
-      endWord();
-    } else if (ch === ',') {
-      endValue();
-      started = true;
-    } else {
-      cur += ch;
-      started = true;
-    }
-  }
-  if (quote) throw new Error(`unclosed ${quote} in arguments`);
-  endWord();
-  return words;
+  return shellWords(line, ',').map((values) => {
+    if (values.length > 1 && values.some((v) => v === '')) throw new Error(`an empty value in ${JSON.stringify(values.join(','))}`);
+    // --opt=adam,sgd: the option goes with every value.
+    const option = values.length > 1 ? /^-[^=\s]*=/.exec(values[0])?.[0] : undefined;
+    return option ? values.map((v, i) => (i === 0 ? v : option + v)) : values;
+  });
 }
