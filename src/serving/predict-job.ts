@@ -6,7 +6,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { PIPE_ENV, type CancelResult } from '../runner/protocol';
 import { openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
 import { linkRunner } from './runner-link';
-import { LineSplitter, parsePredictLine, type PredictResult } from './serve-lines';
+import { followOutput, parsePredictLine, type PredictResult } from './serve-lines';
 
 export interface PredictOptions {
   python: string;
@@ -79,25 +79,15 @@ export class PredictJob extends EventEmitter<PredictJobEvents> {
   ) {
     super();
     this.finished = new Promise((resolve) => this.once('done', resolve));
-    const out = new LineSplitter((line) => {
-      const r = parsePredictLine(line);
-      if (r) this.lastLine = r;
-    });
-    const err = new LineSplitter((line) => {
-      this.stderrTail.push(line);
-      if (this.stderrTail.length > 20) this.stderrTail.shift();
-      this.emit('stderr', line);
-    });
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => out.push(d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => err.push(d));
-    child.on('error', (e) => {
-      err.push(`could not start: ${e.message}\n`);
-      this.finish(null, null);
-    });
-    child.on('close', (code, signal) => {
-      out.end();
-      err.end();
-      this.finish(code, signal);
+    followOutput(child, {
+      stdout: (line) => {
+        const r = parsePredictLine(line);
+        if (r) this.lastLine = r;
+      },
+      stderr: (line) => this.emit('stderr', line),
+      tail: this.stderrTail,
+      tailSize: 20,
+      end: (code, signal) => this.finish(code, signal),
     });
     channel?.connected.then(
       (c) => {

@@ -2,6 +2,7 @@
  * `python -m mlwb serve` and `predict` print JSON event lines on stdout (logs go to stderr). Parsing
  * them, validated: a malformed or foreign line is ignored, never trusted. No `vscode` here.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { ServeReadyParams } from '../runner/protocol';
 
 export type ServeReady = ServeReadyParams;
@@ -120,4 +121,35 @@ export class LineSplitter {
     if (this.rest !== '') this.onLine(this.rest);
     this.rest = '';
   }
+}
+
+export interface ChildOutput {
+  stdout(line: string): void;
+  stderr(line: string): void;
+  /** Receives stderr's last `tailSize` lines (for the reason a process ended). */
+  tail: string[];
+  tailSize: number;
+  /** Once: the process exited (or could not start: the reason is then a stderr line). */
+  end(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+/** A runner child's stdout and stderr as lines, and its one end. */
+export function followOutput(child: ChildProcess, o: ChildOutput): void {
+  const out = new LineSplitter((line) => o.stdout(line));
+  const err = new LineSplitter((line) => {
+    o.tail.push(line);
+    if (o.tail.length > o.tailSize) o.tail.shift();
+    o.stderr(line);
+  });
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => out.push(d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => err.push(d));
+  child.on('error', (e) => {
+    err.push(`could not start: ${e.message}\n`);
+    o.end(null, null);
+  });
+  child.on('close', (code, signal) => {
+    out.end();
+    err.end();
+    o.end(code, signal);
+  });
 }

@@ -5,7 +5,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { PIPE_ENV } from '../runner/protocol';
 import { openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
 import { linkRunner } from './runner-link';
-import { LineSplitter, parseServeLine, type ServeEnd, type ServeReady } from './serve-lines';
+import { followOutput, parseServeLine, type ServeEnd, type ServeReady } from './serve-lines';
 
 export const TOKEN_ENV = 'MLWB_SERVE_TOKEN';
 const STDERR_TAIL = 60;
@@ -99,22 +99,12 @@ export class ServeProcess extends EventEmitter<ServeProcessEvents> {
   ) {
     super();
     this.exited = new Promise((resolve) => this.once('exit', resolve));
-    const out = new LineSplitter((line) => this.stdoutLine(line));
-    const err = new LineSplitter((line) => {
-      this.stderrTail.push(line);
-      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
-      this.emit('stderr', line);
-    });
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => out.push(d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => err.push(d));
-    child.on('error', (e) => {
-      err.push(`could not start ${e.message}\n`);
-      this.finish(null, null);
-    });
-    child.on('close', (code, signal) => {
-      out.end();
-      err.end();
-      this.finish(code, signal);
+    followOutput(child, {
+      stdout: (line) => this.stdoutLine(line),
+      stderr: (line) => this.emit('stderr', line),
+      tail: this.stderrTail,
+      tailSize: STDERR_TAIL,
+      end: (code, signal) => this.finish(code, signal),
     });
     channel?.connected.then(
       (c: MessageConnection) =>
