@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { page, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, page, runCommand, screenshot, webview, workspace } from './workbench';
 
 const ROWS = 50_000;
 
@@ -39,11 +39,7 @@ describe('dataset profile in the real workbench', () => {
     await page().locator('.pane-header a.action-label[aria-label^="Refresh Explorer"]').click({ force: true });
     const row = page().locator('.explorer-folders-view .monaco-list-row', { hasText: 'customers.csv' });
     await row.waitFor({ timeout: 30_000 });
-    await row.click({ button: 'right' });
-    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: 'Profile Dataset' }).first();
-    await item.waitFor();
-    await page().waitForTimeout(500); // the menu ignores a click too soon after it opened
-    await item.click();
+    await contextMenu(row, 'Profile Dataset');
 
     const rows = webview().locator('[data-testid="summary-rows"]');
     await rows.waitFor({ timeout: 60_000 });

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 // A store of its own (`mlwb.storePath` pointed elsewhere, then restored), so the other journeys see theirs.
@@ -50,11 +50,7 @@ describe('explain a model in the real workbench', () => {
   it("Explain Model… from a run's context menu: the data and label pickers, the pickle warning, progress, then the panel", async () => {
     const row = paneBody('Runs').locator('.monaco-list-row', { hasText: run.name });
     await row.waitFor({ timeout: 30_000 });
-    await row.click({ button: 'right' });
-    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: 'Explain Model…' }).first();
-    await item.waitFor();
-    await page().waitForTimeout(500);
-    await item.click();
+    await contextMenu(row, 'Explain Model…');
     // The run saved one model file (model/model.pkl): no question about it. Then the data, then the label.
     await pick('data/iris.csv');
     await page().locator('.quick-input-widget', { hasText: 'Target column of iris.csv' }).waitFor();

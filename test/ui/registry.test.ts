@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 const MODEL = 'iris-classifier';
@@ -36,15 +36,7 @@ describe('model registry journeys in the real workbench', () => {
 
   const runRow = (name: string) => paneBody('Runs').locator('.monaco-list-row', { hasText: name });
   const versionRow = (n: number) => paneBody('Models').locator(`.monaco-list-row[aria-label^="${MODEL} version ${n},"]`);
-  const menu = async (row: ReturnType<typeof runRow>, entry: string, shot?: string) => {
-    await row.click({ button: 'right' });
-    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
-    await item.waitFor();
-    // The menu fades in and ignores a click that comes too soon after it opened.
-    await page().waitForTimeout(500);
-    if (shot) await screenshot(shot);
-    await item.click();
-  };
+  const menu = (row: ReturnType<typeof runRow>, entry: string, shot?: string) => contextMenu(row, entry, shot ? () => screenshot(shot) : undefined);
   const pick = async (text: string) => {
     const row = page().locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
     await row.waitFor();

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openContainer, openFile, page, paneBody, screenshot, workspace } from './workbench';
+import { contextMenu, openContainer, openFile, page, paneBody, screenshot, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 
@@ -48,15 +48,7 @@ describe('run the current training file, as a user does', () => {
     await openContainer();
     const input = page().locator('.quick-input-widget .quick-input-box input');
     const row = paneBody('Runs').locator('.monaco-list-row', { hasText: 'secret_args' }).first();
-    const rerun = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: /^Rerun$/ }).first();
-    for (let attempt = 1; ; attempt++) {
-      await row.click({ button: 'right' });
-      if (await rerun.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-      await page().keyboard.press('Escape');
-      if (attempt === 3) throw new Error('"Rerun" never appeared in the run’s context menu');
-    }
-    await page().waitForTimeout(500); // the menu ignores a click that comes too soon after it opened
-    await rerun.click();
+    await contextMenu(row, /^Rerun$/);
     const dialog = page().locator('.monaco-dialog-box', { hasText: 'had secret arguments, recorded as ***' });
     await dialog.waitFor({ timeout: 30_000 });
     await screenshot('runner-rerun-secret-question');

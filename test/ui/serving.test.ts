@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
 
 const MODEL = 'served-iris';
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -26,13 +26,7 @@ pickle.dump(RandomForestClassifier(n_estimators=10, random_state=0).fit(X, d.tar
   });
 
   const versionRow = () => paneBody('Models').locator(`.monaco-list-row[aria-label^="${MODEL} version 1,"]`);
-  const menu = async (row: ReturnType<typeof versionRow>, entry: string) => {
-    await row.click({ button: 'right' });
-    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
-    await item.waitFor();
-    await page().waitForTimeout(500); // the menu ignores a click that comes too soon after it opened
-    await item.click();
-  };
+  const menu = contextMenu;
   const input = async (prompt: string, value?: string) => {
     await page().locator('.quick-input-widget', { hasText: prompt }).waitFor();
     if (value !== undefined) await page().locator('.quick-input-widget .quick-input-box input').fill(value);

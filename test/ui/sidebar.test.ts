@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openContainer, page, paneBody, screenshot, workspace } from './workbench';
+import { contextMenu, openContainer, page, paneBody, screenshot, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 
@@ -32,15 +32,8 @@ describe('sidebar journeys in the real workbench', () => {
   });
 
   const row = (view: string, text: string) => paneBody(view).locator('.monaco-list-row', { hasText: text });
-  const contextMenu = async (view: string, text: string, entry: string) => {
-    await row(view, text).click({ button: 'right' });
-    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
-    await item.waitFor();
-    // The menu fades in and ignores a click that comes too soon after it opened.
-    await page().waitForTimeout(500);
-    await screenshot(`sidebar-menu-${entry.replace(/\W+/g, '-').toLowerCase()}`);
-    await item.click();
-  };
+  const rowMenu = (view: string, text: string, entry: string) =>
+    contextMenu(row(view, text), entry, () => screenshot(`sidebar-menu-${entry.replace(/\W+/g, '-').toLowerCase()}`));
 
   it('lists the new runs live, with their duration and eval metric', async () => {
     for (const name of names) await row('Runs', name).waitFor({ timeout: 30_000 });
@@ -50,7 +43,7 @@ describe('sidebar journeys in the real workbench', () => {
   });
 
   it('renames a run from its context menu (input box) and the tree updates', async () => {
-    await contextMenu('Runs', names[1], 'Rename Run…');
+    await rowMenu('Runs', names[1], 'Rename Run…');
     const input = page().locator('.quick-input-widget .quick-input-box input');
     await input.waitFor();
     await input.fill('renamed-in-the-ui');
@@ -63,7 +56,7 @@ describe('sidebar journeys in the real workbench', () => {
   it('deletes a run from its context menu after the modal confirmation, and it leaves the tree', async () => {
     const runCount = async () => Number((await row('Experiments', 'random-forest').first().innerText()).match(/(\d+) runs?/)?.[1]);
     const before = await runCount();
-    await contextMenu('Runs', names[0], 'Delete Run…');
+    await rowMenu('Runs', names[0], 'Delete Run…');
     const dialog = page().locator('.monaco-dialog-box');
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /Delete run "/);

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openContainer, openFile, page, paneBody, runCommand, screenshot, slurmEnv, workspace } from './workbench';
+import { contextMenu, openContainer, openFile, page, paneBody, runCommand, screenshot, slurmEnv, workspace } from './workbench';
 
 // Submitting the current training file to a REAL Slurm cluster (slurmctld + slurmd + munge on loopback,
 // started before code-server by workbench.ts) through the palette, the profile pick, the arguments box and
@@ -124,15 +124,7 @@ describe('submit the current training file to Slurm, as a user does', function (
     writeFileSync(settingsFile(), JSON.stringify({ ...current, 'mlwb.slurm.profiles': PROFILES.slice(1) }, null, 2));
     await page().waitForTimeout(1500);
     await runCommand('Notifications: Clear All Notifications');
-    const rerun = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: /^Rerun$/ }).first();
-    for (let attempt = 1; ; attempt++) {
-      await runRow('completed').click({ button: 'right' });
-      if (await rerun.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-      await page().keyboard.press('Escape');
-      if (attempt === 3) throw new Error('"Rerun" never appeared in the run’s context menu');
-    }
-    await page().waitForTimeout(500); // the menu ignores a click that comes too soon after it opened
-    await rerun.click();
+    await contextMenu(runRow('completed'), /^Rerun$/);
     const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: 'no longer in mlwb.slurm.profiles' });
     await toast.waitFor({ timeout: 30_000 });
     assert.match(await toast.innerText(), /Run \S+ was submitted to Slurm with the profile "ui-cpu", which is no longer in mlwb\.slurm\.profiles \(there are: gpu\)/);

@@ -106,6 +106,23 @@ export function webview(): FrameLocator {
   return page().frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/**
+ * Right-clicks `row` and clicks `entry` in its context menu, as a user does; the menu is opened again (up to
+ * 3 times) when the entry is not in it yet. `whileOpen` runs with the menu shown (a screenshot).
+ */
+export async function contextMenu(row: Locator, entry: string | RegExp, whileOpen?: () => Promise<unknown>): Promise<void> {
+  const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    if (await item.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    await page().keyboard.press('Escape');
+    if (attempt === 3) throw new Error(`"${entry}" never appeared in the context menu`);
+  }
+  await page().waitForTimeout(500); // the menu fades in and ignores a click that comes too soon after it opened
+  await whileOpen?.();
+  await item.click();
+}
+
 export function paneBody(viewName: string): Locator {
   return page().locator('.pane', { has: page().locator('.pane-header', { hasText: viewName }) }).locator('.pane-body');
 }
