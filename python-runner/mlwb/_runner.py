@@ -361,9 +361,9 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         if holder is not None:
             fields: Dict[str, Any] = {"exit_code": outcome.exit_code}
             if outcome.error:
-                fields["error"] = redact(outcome.error)
+                fields["error"] = outcome.error  # _finish masks secrets in what it records
             if outcome.traceback:
-                fields["traceback"] = redact(outcome.traceback)
+                fields["traceback"] = outcome.traceback
             holder._finish(outcome.status, **fields)  # type: ignore[arg-type]
         _ambient.withdraw()
         _stop_system_metrics()  # when the run was already closed (no finisher ran)
