@@ -7,6 +7,7 @@ import type { WorkspaceStore } from '../platform/workspace-store';
 import { parseDotenv } from './dotenv';
 import { queryGpus } from './gpus';
 import { resolveInterpreter } from './interpreter';
+import { askArgs } from './args-input';
 import { quoteArgs, splitArgs, type LaunchSpec } from './launch-spec';
 import type { LaunchedRun, RunManager } from './run-manager';
 
@@ -202,21 +203,4 @@ export class RunCommands {
     }
     return target;
   }
-}
-
-/** An argument line from the user, checked as it is typed (an unclosed quote is refused). */
-function askArgs(title: string, value: string, prompt: string): Thenable<string | undefined> {
-  return vscode.window.showInputBox({
-    title,
-    value,
-    prompt,
-    validateInput: (v) => {
-      try {
-        splitArgs(v);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
-  });
 }

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { Cancelled } from '../platform/commands';
 import { log, showError } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
+import { askArgs, problemOf } from '../runner/args-input';
 import { resolveInterpreter } from '../runner/interpreter';
 import { splitArgs } from '../runner/launch-spec';
 import type { RunDetail, RunSummary } from '../store';
@@ -272,12 +273,11 @@ export class SlurmCommands implements vscode.Disposable {
   }
 
   private async askArgs(script: string): Promise<string[]> {
-    const line = await vscode.window.showInputBox({
-      title: `Submit ${path.basename(script)} to Slurm: arguments`,
-      value: vscode.workspace.getConfiguration('mlwb', vscode.Uri.file(script)).get<string>('runArgs', ''),
-      prompt: 'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
-      validateInput: (v) => check(() => splitArgs(v)),
-    });
+    const line = await askArgs(
+      `Submit ${path.basename(script)} to Slurm: arguments`,
+      vscode.workspace.getConfiguration('mlwb', vscode.Uri.file(script)).get<string>('runArgs', ''),
+      'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
+    );
     if (line === undefined) throw new Cancelled();
     return splitArgs(line);
   }
@@ -286,7 +286,7 @@ export class SlurmCommands implements vscode.Disposable {
     const line = await vscode.window.showInputBox({
       title: `Sweep ${path.basename(script)} on Slurm: one run per combination`,
       prompt: 'Comma-separated values make a grid, e.g. --lr 0.1,0.01 --depth 3,5 (4 runs). For explicit runs, separate argument lines with " ;; ".',
-      validateInput: (v) => check(() => sweepArgs(v.split(' ;; ').join('\n'))),
+      validateInput: (v) => problemOf(() => sweepArgs(v.split(' ;; ').join('\n'))),
     });
     if (line === undefined) throw new Cancelled();
     return line.split(' ;; ').join('\n');
@@ -372,9 +372,12 @@ export class SlurmCommands implements vscode.Disposable {
   private async storeChanged(): Promise<void> {
     const s = await this.store.get().catch(() => undefined);
     if (!s) return;
-    this.scheduled = s.listRuns({ status: ['queued', 'running'] }).runs.filter((r) => r.job);
+    // Every store change lands here: without Slurm runs it costs one indexed query and nothing else.
+    const unfinished = s.unfinishedJobs();
+    if (unfinished.length === 0 && this.scheduled.length === 0) return;
+    this.scheduled = unfinished.length > 0 ? s.listRuns({ status: ['queued', 'running'] }).runs.filter((r) => r.job) : [];
     this.changed.fire();
-    if (s.unfinishedJobs().length > 0) this.poller.ensure();
+    if (unfinished.length > 0) this.poller.ensure();
   }
 
   dispose(): void {
@@ -410,11 +413,3 @@ function profileText(p: SlurmProfile): string {
   return [p.partition && `partition ${p.partition}`, p.gpus && `${p.gpus} GPU`, p.cpusPerTask && `${p.cpusPerTask} CPU${p.cpusPerTask === 1 ? '' : 's'}`, p.mem, p.time && `time ${p.time}`].filter(Boolean).join(' · ') || 'cluster defaults';
 }
 
-function check(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
