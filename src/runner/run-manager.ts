@@ -6,12 +6,10 @@ import { runnerInvocation, terminalName, type LaunchSpec } from './launch-spec';
 import type { ProgressParams } from './protocol';
 import { maskArgv } from './secrets';
 import { openRunnerChannel } from './rpc-channel';
-import { RunSession, type RunOutcome } from './run-session';
+import { FINISHED_STATUSES, RunSession, type RunOutcome } from './run-session';
 
 const CONNECT_TIMEOUT_MS = 60_000;
 const REFRESH_AFTER_FLUSH_MS = 100;
-
-const FINAL_STATUSES = new Set<string>(['completed', 'failed', 'cancelled']);
 
 export interface LaunchedRun {
   spec: LaunchSpec;
@@ -138,7 +136,7 @@ export class RunManager implements vscode.Disposable {
     // A frame vscode-jsonrpc cannot read breaks the channel for good while the run goes on: a "crashed"
     // session whose journal holds a final status ended as the journal says.
     const outcome: RunOutcome =
-      sessionOutcome.status === 'crashed' && journaled && FINAL_STATUSES.has(journaled.status)
+      sessionOutcome.status === 'crashed' && journaled && (FINISHED_STATUSES as readonly string[]).includes(journaled.status)
         ? { ...sessionOutcome, status: journaled.status as RunOutcome['status'], exitCode: journaled.exitCode ?? sessionOutcome.exitCode, error: journaled.error }
         : sessionOutcome;
     log().info(`run ${runId ?? '(not started)'} ${outcome.status} (exit ${outcome.exitCode ?? '-'}, ${outcome.durationMs} ms)${outcome.error ? `: ${outcome.error}` : ''}${outcome !== sessionOutcome ? ' (from its journal: the runner\'s channel broke)' : ''}`);

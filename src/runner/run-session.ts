@@ -8,7 +8,8 @@ import {
 } from './protocol';
 
 const CLOSE_DRAIN_MS = 300;
-const FINISHED_STATUSES: readonly RunFinishedParams['status'][] = ['completed', 'failed', 'cancelled'];
+/** The statuses a run ends with when it says how (`crashed` is what the extension concludes otherwise). */
+export const FINISHED_STATUSES: readonly RunFinishedParams['status'][] = ['completed', 'failed', 'cancelled'];
 
 /** What a run came to. `crashed`: the runner went away without saying "finished". */
 export interface RunOutcome {
