@@ -1,4 +1,4 @@
-import type { RunDetail, RunSummary } from '../store';
+import { ACTIVE_JOB_STATES, type RunDetail, type RunSummary } from '../store';
 
 /** How runs read in the trees (description, tooltip) and how typed tags are parsed; no `vscode` here. */
 
@@ -24,8 +24,18 @@ export function formatNumber(value: number | null | undefined): string {
 export function runDescription(run: RunSummary, metric?: { key: string; value: number }): string {
   const parts = [formatDuration(run.duration)];
   if (metric) parts.push(`${metric.key} ${formatNumber(metric.value)}`);
-  if (run.job) parts.push(run.job.state === 'COMPLETED' ? `Slurm ${run.job.id}` : `Slurm ${run.job.id} · ${run.job.state}`);
+  if (run.job) parts.push(jobStateWorthShowing(run) ? `Slurm ${run.job.id} · ${run.job.state}` : `Slurm ${run.job.id}`);
   return parts.filter(Boolean).join(' · ');
+}
+
+/**
+ * A finished run's own status is the truth: the job's last polled state (RUNNING, COMPLETING until the tracker
+ * polls again) is shown only while the run is unfinished, or when it adds something (TIMEOUT, OUT_OF_MEMORY…).
+ */
+function jobStateWorthShowing(run: RunSummary): boolean {
+  const state = run.job!.state;
+  if (run.status === 'queued' || run.status === 'running') return state !== 'COMPLETED';
+  return state !== 'COMPLETED' && !ACTIVE_JOB_STATES.includes(state);
 }
 
 /** "Slurm job 1234 · PENDING (Resources) on node1". */

@@ -63,7 +63,7 @@ export interface UnfinishedJob {
 }
 
 /** Slurm states in which a job is not over yet. */
-const ACTIVE_STATES = ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED'];
+export const ACTIVE_JOB_STATES: readonly string[] = ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED'];
 
 export function unfinishedJobs(db: Database): UnfinishedJob[] {
   const rows = all(
@@ -72,7 +72,7 @@ export function unfinishedJobs(db: Database): UnfinishedJob[] {
      WHERE scheduler IS NOT NULL AND has_manifest = 1 AND deleted = 0
        AND (status IN ('queued', 'running') OR job_state IN (SELECT value FROM json_each($active)))
      ORDER BY id`,
-    { $active: JSON.stringify(ACTIVE_STATES) },
+    { $active: JSON.stringify(ACTIVE_JOB_STATES) },
   );
   return rows.map((r) => ({
     run: String(r.id),

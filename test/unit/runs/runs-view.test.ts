@@ -15,6 +15,17 @@ describe('runs view: labels, filter and sort state, stable nodes (no vscode)', (
     assert.deepEqual([formatNumber(3), formatNumber(1.5e-7), formatNumber(123456789.5), formatNumber(null)], ['3', '1.500e-7', '1.235e+8', '—']);
   });
 
+  it('shows a Slurm job state while the run is unfinished; once finished, only a state that adds something', () => {
+    const job = (state: string) => ({ scheduler: 'slurm', id: '42', state });
+    const queued = { ...run, status: 'queued' as const, duration: undefined };
+    assert.equal(runDescription({ ...queued, job: job('PENDING') }), 'Slurm 42 · PENDING');
+    assert.equal(runDescription({ ...run, status: 'running', job: job('RUNNING') }), '12.3 s · Slurm 42 · RUNNING');
+    // The journal said completed before the tracker polled again: the stale job state is not shown.
+    for (const state of ['RUNNING', 'COMPLETING', 'COMPLETED']) assert.equal(runDescription({ ...run, job: job(state) }), '12.3 s · Slurm 42', state);
+    assert.equal(runDescription({ ...run, status: 'cancelled', job: job('TIMEOUT') }), '12.3 s · Slurm 42 · TIMEOUT');
+    assert.equal(runDescription({ ...run, status: 'crashed', job: job('OUT_OF_MEMORY') }), '12.3 s · Slurm 42 · OUT_OF_MEMORY');
+  });
+
   it('picks the description metric: the setting, else the first eval/ or val key, else none', () => {
     assert.equal(descriptionMetric('train/loss', ['eval/acc']), 'train/loss');
     assert.equal(descriptionMetric('', ['train/loss', 'val_loss', 'eval/f1', 'eval/acc']), 'eval/acc');
