@@ -16,7 +16,7 @@ describe('runs view: labels, filter and sort state, stable nodes (no vscode)', (
   });
 
   it('shows a Slurm job state while the run is unfinished; once finished, only a state that adds something', () => {
-    const job = (state: string) => ({ scheduler: 'slurm', id: '42', state });
+    const job = (state: string) => ({ scheduler: 'slurm' as const, id: '42', state });
     const queued = { ...run, status: 'queued' as const, duration: undefined };
     assert.equal(runDescription({ ...queued, job: job('PENDING') }), 'Slurm 42 · PENDING');
     assert.equal(runDescription({ ...run, status: 'running', job: job('RUNNING') }), '12.3 s · Slurm 42 · RUNNING');
