@@ -73,6 +73,11 @@ export class TrackingStore {
   /** index.sqlite belongs to a newer version of the extension (another window may use it): never overwritten. */
   private indexIsNewer = false;
   private readonly probe: ChangeProbe;
+  /**
+   * What passes made for edits and saves ingested, reported by the next refresh(): those passes prime
+   * the probe too, so otherwise nobody would hear of a run that ended just before a save.
+   */
+  private unreported: RefreshResult = noChanges();
 
   private constructor(
     readonly layout: StoreLayout,
@@ -90,22 +95,31 @@ export class TrackingStore {
     const loaded = loadIndex(SQL, layout.indexFile);
     const store = new TrackingStore(layout, SQL, loaded.db ?? emptyIndex(SQL), opts);
     store.indexIsNewer = loaded.newer === true;
-    store.opened = await store.serial(() => (loaded.db ? store.refreshNow() : store.rebuildNow(loaded.reason)));
+    store.opened = await store.serial(async () => {
+      await (loaded.db ? store.refreshNow() : store.rebuildNow(loaded.reason));
+      return store.takeUnreported();
+    });
     return store;
   }
 
   /** Ingests what the journals gained since the last pass (rebuilding if offsets can't explain them). */
   refresh(): Promise<RefreshResult> {
-    return this.serial(() => this.refreshNow());
+    return this.serial(async () => {
+      await this.refreshNow();
+      return this.takeUnreported();
+    });
   }
 
-  /** Whether refresh() would find anything: a few stats, meant to be polled (see ChangeProbe). */
+  /** Whether refresh() would report anything: a few stats, meant to be polled (see ChangeProbe). */
   hasChanges(): boolean {
-    return !this.closed && this.probe.check();
+    return !this.closed && (hasAny(this.unreported) || this.probe.check());
   }
 
   rebuild(reason = 'requested'): Promise<RefreshResult> {
-    return this.serial(() => this.rebuildNow(reason));
+    return this.serial(async () => {
+      await this.rebuildNow(reason);
+      return this.takeUnreported();
+    });
   }
 
   // Queries.
@@ -459,15 +473,15 @@ export class TrackingStore {
     return { staleAfterMs: this.opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS, now: Date.now() };
   }
 
-  private async refreshNow(): Promise<RefreshResult> {
+  private async refreshNow(): Promise<void> {
     this.probe.prime(this.db);
     const stale = staleness(this.db, this.layout);
     if (stale) return this.rebuildNow(stale);
-    return this.changed(await ingestStore(this.context(this.db)));
+    this.changed(await ingestStore(this.context(this.db)));
   }
 
   /** Ingests everything into a fresh index, then swaps it in (queries keep the old one meanwhile). */
-  private async rebuildNow(reason: string): Promise<RefreshResult> {
+  private async rebuildNow(reason: string): Promise<void> {
     const db = emptyIndex(this.SQL);
     this.probe.prime(db);
     let result: IngestResult;
@@ -482,18 +496,23 @@ export class TrackingStore {
     pruneSeries(this.layout, new Set(all(db, 'SELECT id FROM runs WHERE has_manifest = 1').map((r) => String(r.id))));
     this.dirty = true;
     this.scheduleSave();
-    return { ...result, rebuilt: reason };
+    this.unreported = merge(this.unreported, { ...result, rebuilt: reason });
   }
 
   private context(db: Database) {
     return { db, layout: this.layout, series: new SeriesWriter(this.layout), chunkBytes: this.opts.chunkBytes };
   }
 
-  private changed(result: IngestResult): RefreshResult {
-    if (result.runs.length > 0 || result.experiments.length > 0 || result.models.length > 0 || result.problems.length > 0) {
-      this.dirty = true;
-      this.scheduleSave();
-    }
+  private changed(result: IngestResult): void {
+    if (!hasAny(result)) return;
+    this.dirty = true;
+    this.scheduleSave();
+    this.unreported = merge(this.unreported, result);
+  }
+
+  private takeUnreported(): RefreshResult {
+    const result = this.unreported;
+    this.unreported = noChanges();
     return result;
   }
 
@@ -517,11 +536,9 @@ export class TrackingStore {
       await this.refreshNow();
       return;
     }
-    const models = await ingestRegistry({ db: this.db, layout: this.layout, chunkBytes: this.opts.chunkBytes, problems: [] });
-    if (models.length > 0) {
-      this.dirty = true;
-      this.scheduleSave();
-    }
+    const problems: IngestProblem[] = [];
+    const models = await ingestRegistry({ db: this.db, layout: this.layout, chunkBytes: this.opts.chunkBytes, problems });
+    this.changed({ runs: [], experiments: [], models, problems });
   }
 
   private appendRegistry(...drafts: RegistryDraft[]) {
@@ -568,6 +585,21 @@ export class TrackingStore {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function noChanges(): RefreshResult {
+  return { runs: [], experiments: [], models: [], problems: [] };
+}
+
+function hasAny(r: IngestResult): boolean {
+  return r.runs.length > 0 || r.experiments.length > 0 || r.models.length > 0 || r.problems.length > 0;
+}
+
+/** Two passes' results as one (the later rebuild reason wins). */
+function merge(a: RefreshResult, b: RefreshResult): RefreshResult {
+  const union = (x: string[], y: string[]) => (y.length === 0 ? x : [...new Set([...x, ...y])]);
+  const rebuilt = b.rebuilt ?? a.rebuilt;
+  return { runs: union(a.runs, b.runs), experiments: union(a.experiments, b.experiments), models: union(a.models, b.models), problems: [...a.problems, ...b.problems], ...(rebuilt ? { rebuilt } : {}) };
 }
 
 function emptyIndex(SQL: SqlJsStatic): Database {

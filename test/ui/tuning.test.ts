@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
 
 // A store of its own (`mlwb.storePath` pointed elsewhere, then restored), like the dashboard journeys.
 const STORE = '.mlwb-tuning';
@@ -35,21 +35,10 @@ describe('tuning panel in the real workbench', () => {
   });
 
   it('opens from the run’s context menu and shows every trial in a sortable table, with the plots', async () => {
-    // After other suites the row's menu context can lag its icon by a refresh (noted on the issue):
-    // reopen the menu until it matches the finished run, a few times at most.
-    const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: 'Open Tuning Session' }).first();
-    for (let attempt = 1; ; attempt++) {
-      await paneBody('Runs').locator('.monaco-list-row', { hasText: 'sgd-digits' }).first().click({ button: 'right' });
-      const shown = await item.waitFor({ timeout: 5_000 }).then(() => true, () => false);
-      if (shown) break;
-      await screenshot('tuning-context-menu-retry');
-      await page().keyboard.press('Escape');
-      if (attempt === 4) throw new Error('"Open Tuning Session" never appeared in the run’s context menu');
-      await runCommand('MLOps Workbench: Refresh');
-      await page().waitForTimeout(1500);
-    }
-    await page().waitForTimeout(500); // the menu fades in and ignores a click that comes too soon after it opened
-    await item.click();
+    // The session ran while the store was being opened: the row catches up by itself, no Refresh needed.
+    const row = paneBody('Runs').locator('.monaco-list-row[aria-label*=", completed"]', { hasText: 'sgd-digits' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await contextMenu(row, 'Open Tuning Session');
     const frame = webview();
     await frame.locator('h1', { hasText: 'sgd-digits' }).waitFor({ timeout: 60_000 }).catch(async (err) => {
       await screenshot('tuning-panel-failed');

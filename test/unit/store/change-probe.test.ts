@@ -70,6 +70,38 @@ describe('change probe', () => {
   });
 });
 
+describe('change probe and the passes a store makes on its own', () => {
+  after(removeTempStores);
+
+  // The index save (and every edit) re-reads the journals first. What such a pass ingests must still be
+  // reported: the views learn of changes only from refresh(), and the probe is primed by every pass.
+  it('reports what a save or an edit ingested at the next refresh', async () => {
+    const root = tempStore();
+    const store = await openStore(root);
+    try {
+      const run = new RunWriter(root, { id: 'r1' });
+      await store.refresh();
+      assert.equal(store.getRun('r1')?.status, 'running');
+
+      run.finish();
+      await store.saveNow(); // the save's pass ingests the end of the run
+      assert.equal(store.getRun('r1')?.status, 'completed');
+      assert.equal(store.hasChanges(), true, 'the save ingested a change nobody was told about');
+      const result = await store.refresh();
+      assert.deepEqual(result.runs, ['r1']);
+      assert.equal(store.hasChanges(), false, 'reported once');
+
+      new RunWriter(root, { id: 'r2' }).finish();
+      await store.renameRun('r1', 'renamed'); // the edit's pass ingests r2 too
+      assert.equal(store.hasChanges(), true);
+      assert.deepEqual((await store.refresh()).runs.sort(), ['r1', 'r2']);
+      assert.equal(store.hasChanges(), false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('change probe after a failed pass', () => {
   after(removeTempStores);
 
