@@ -59,8 +59,9 @@ describe('run session against the real Python runner', function () {
     await new Promise<void>((resolve) => run.session.once('started', () => resolve()));
     await run.session.cancel();
     const outcome = await run.finished;
-    assert.equal(outcome.status, 'cancelled', run.output());
-    assert.equal(outcome.killed, undefined, 'it stopped by itself, no kill needed');
+    const seen = `${JSON.stringify(outcome)}\n${run.output()}\n${run.warnings.join('\n')}`;
+    assert.equal(outcome.status, 'cancelled', seen);
+    assert.equal(outcome.killed, undefined, `it stopped by itself, no kill needed: ${seen}`);
   });
 
   it('cancel escalates to SIGTERM then SIGKILL when the script ignores Ctrl+C', async () => {
