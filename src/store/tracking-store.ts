@@ -591,8 +591,8 @@ function noChanges(): RefreshResult {
   return { runs: [], experiments: [], models: [], problems: [] };
 }
 
-function hasAny(r: IngestResult): boolean {
-  return r.runs.length > 0 || r.experiments.length > 0 || r.models.length > 0 || r.problems.length > 0;
+function hasAny(r: RefreshResult): boolean {
+  return r.runs.length > 0 || r.experiments.length > 0 || r.models.length > 0 || r.problems.length > 0 || r.rebuilt !== undefined;
 }
 
 /** Two passes' results as one (the later rebuild reason wins). */

@@ -96,6 +96,23 @@ describe('change probe and the passes a store makes on its own', () => {
       assert.equal(store.hasChanges(), true);
       assert.deepEqual((await store.refresh()).runs.sort(), ['r1', 'r2']);
       assert.equal(store.hasChanges(), false);
+
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a rebuild a save made, even one that ingested nothing', async () => {
+    const root = tempStore();
+    const store = await openStore(root);
+    try {
+      new RunWriter(root, { id: 'r1' }).finish();
+      await store.refresh();
+      fs.rmSync(path.join(root, 'runs', 'r1'), { recursive: true }); // another window deleted it
+      await store.saveNow(); // the save's pass finds the journal gone and rebuilds
+      assert.equal(store.listRuns().total, 0);
+      assert.equal(store.hasChanges(), true, 'the views must hear that the run is gone');
+      assert.match((await store.refresh()).rebuilt ?? '', /is gone/);
     } finally {
       await store.close();
     }
