@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any, List
 import pytest
 
 from fake_extension import FakeExtension
-from helpers import env_for, of_type, run_dirs
+from helpers import of_type, run_dirs, start_runner
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake extension uses a Unix socket")
 SEED = int(os.environ.get("MLWB_FUZZ_SEED", "5150"))
@@ -47,10 +46,7 @@ def test_bad_messages_from_the_extension_the_training_continues(store: Path, tmp
     """))
     ext = FakeExtension()
     try:
-        env = env_for(store)
-        env["MLWB_RPC_PIPE"] = ext.path
-        proc = subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(script)], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = start_runner(script, store, ext)
         ext.wait_method("run/started")
         sent = 0
         requests: List[int] = []

@@ -1,17 +1,15 @@
 """The runner against a fake extension: JSON-RPC over a Unix socket with Content-Length frames."""
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import pytest
 
 from fake_extension import FakeExtension
-from helpers import env_for, events, of_type, run_dirs
+from helpers import events, of_type, run_dirs, start_runner
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake extension uses a Unix socket")
 
@@ -19,15 +17,6 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the fake extens
 def write(path: Path, code: str) -> Path:
     path.write_text(textwrap.dedent(code))
     return path
-
-
-def start(script: Path, store: Path, ext: Optional[FakeExtension], args: Optional[List[str]] = None) -> subprocess.Popen:
-    env = env_for(store)
-    env.pop("MLWB_RPC_PIPE", None)
-    if ext:
-        env["MLWB_RPC_PIPE"] = ext.path
-    return subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(script), *(args or [])], env=env,
-                            cwd=script.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture
@@ -53,7 +42,7 @@ def test_message_sequence(store: Path, tmp_path: Path, ext: FakeExtension) -> No
             exp.log("more")
             exp.flush()
     """)
-    proc = start(script, store, ext, ["--token", "s3cret"])
+    proc = start_runner(script, store, ext, ["--token", "s3cret"])
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "mlwb:" not in err
@@ -87,7 +76,7 @@ def test_message_sequence(store: Path, tmp_path: Path, ext: FakeExtension) -> No
 
 def test_failure_is_reported_in_finished(store: Path, tmp_path: Path, ext: FakeExtension) -> None:
     script = write(tmp_path / "fail.py", "raise RuntimeError('nope')\n")
-    proc = start(script, store, ext)
+    proc = start_runner(script, store, ext)
     proc.communicate(timeout=60)
     assert proc.returncode == 1
     finished = ext.wait_method("run/finished")["params"]
@@ -101,7 +90,7 @@ def test_cancel_interrupts_a_long_script(store: Path, tmp_path: Path, ext: FakeE
         print("sleeping", flush=True)
         time.sleep(120)
     """)
-    proc = start(script, store, ext)
+    proc = start_runner(script, store, ext)
     ext.wait_method("run/started")
     assert proc.stdout is not None and proc.stdout.readline().strip() == "sleeping"
     t0 = time.monotonic()
@@ -129,7 +118,7 @@ def test_requests_errors_and_malformed_frames(store: Path, tmp_path: Path, ext: 
             time.sleep(0.02)
         print("done waiting")
     """)
-    proc = start(script, store, ext)
+    proc = start_runner(script, store, ext)
     ext.wait_method("run/started")
 
     rid = ext.request("system/info", {})
@@ -164,7 +153,7 @@ def test_handshake_refused_means_journal_only(store: Path, tmp_path: Path) -> No
     ext = FakeExtension(accept_handshake=False)
     try:
         script = write(tmp_path / "s.py", "print('ok')\n")
-        proc = start(script, store, ext)
+        proc = start_runner(script, store, ext)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0 and out == "ok\n"
         lines = [ln for ln in err.splitlines() if ln.startswith("mlwb:")]
@@ -181,7 +170,7 @@ def test_silent_extension_times_out(store: Path, tmp_path: Path) -> None:
     try:
         script = write(tmp_path / "s.py", "print('ok')\n")
         t0 = time.monotonic()
-        proc = start(script, store, ext)
+        proc = start_runner(script, store, ext)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0 and 4 < time.monotonic() - t0 < 15
         assert "VS Code is not listening (handshake failed" in err
@@ -199,7 +188,7 @@ def test_connection_lost_mid_run(store: Path, tmp_path: Path, ext: FakeExtension
             time.sleep(0.02)
         print("survived")
     """)
-    proc = start(script, store, ext)
+    proc = start_runner(script, store, ext)
     ext.wait_method("run/started")
     ext.close()  # VS Code goes away
     out, err = proc.communicate(timeout=60)

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from fake_extension import FakeExtension
-from helpers import env_for, events, of_type, run_dirs
+from helpers import env_for, events, of_type, run_dirs, start_runner
 
 NO_OPTUNA = "import sys; sys.modules['optuna'] = None  # optuna 'not installed'\n"
 
@@ -228,10 +228,7 @@ def test_trials_stream_live_to_the_extension(store: Path, tmp_path: Path) -> Non
     """)
     ext = FakeExtension()
     try:
-        env = env_for(store)
-        env["MLWB_RPC_PIPE"] = ext.path
-        proc = subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(script)], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = start_runner(script, store, ext)
         first = ext.wait_for(lambda m: m.get("method") == "run/event" and m["params"]["event"]["kind"] == "trial")
         ev = first["params"]["event"]
         assert ev["number"] == 0 and ev["state"] == "complete" and set(ev["params"]) == {"x"}
@@ -300,10 +297,7 @@ def test_cancel_from_vscode_stops_at_once(store: Path, tmp_path: Path, backend: 
     """)
     ext = FakeExtension()
     try:
-        env = env_for(store)
-        env["MLWB_RPC_PIPE"] = ext.path
-        proc = subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(script)], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = start_runner(script, store, ext)
         assert proc.stdout is not None
         while proc.stdout.readline().strip() != "long trial":
             pass
