@@ -62,18 +62,13 @@ export function listRuns(db: Database, liveness: LivenessOptions, opts: ListRuns
      ORDER BY (${sortExpr}) IS NULL, ${sortExpr} ${dir}, v.id ${dir} LIMIT $limit OFFSET $offset`,
     { ...params, $limit: opts.limit ?? -1, $offset: opts.offset ?? 0 },
   );
-  const rows = new Map(
-    all(db, `WITH ${VISIBLE_RUNS} SELECT ${RUN_COLUMNS} FROM v WHERE v.id IN (SELECT value FROM json_each($ids))`, {
-      $crashed: params.$crashed,
-      $ids: JSON.stringify(page.map((r) => r.id)),
-    }).map((r) => [String(r.id), r]),
-  );
+  const summaries = new Map(runSummaries(db, liveness, page.map((r) => String(r.id))).map((r) => [r.id, r]));
   const metricSort = typeof by === 'object';
   return {
     total,
     runs: page.flatMap((p) => {
-      const r = rows.get(String(p.id));
-      return r ? [{ ...toRunSummary(r, liveness), ...(metricSort ? { sortValue: num(p.sort_value) ?? null } : {}) }] : [];
+      const run = summaries.get(String(p.id));
+      return run ? [{ ...run, ...(metricSort ? { sortValue: num(p.sort_value) ?? null } : {}) }] : [];
     }),
   };
 }
