@@ -12,7 +12,6 @@ from math import comb
 
 import numpy as np
 
-_POPCOUNT = np.array([bin(m).count("1") for m in range(1 << 12)], dtype=np.int64)
 
 
 def shapley_weights(k: int) -> np.ndarray:
@@ -21,8 +20,6 @@ def shapley_weights(k: int) -> np.ndarray:
 
 
 def popcount(m: np.ndarray) -> np.ndarray:
-    if m.size and int(m.max()) < len(_POPCOUNT):
-        return _POPCOUNT[m]
     m = m.copy()
     out = np.zeros_like(m)
     while m.any():
@@ -32,7 +29,7 @@ def popcount(m: np.ndarray) -> np.ndarray:
 
 
 def leaf_tables(z: np.ndarray) -> np.ndarray:
-    """z (L, k) zero fractions -> (2^k, k, L): entry [M, j] is slot j's Shapley value over the leaf's
+    """z (L, k) zero fractions -> (L, 2^k, k): entry [l, M, j] is slot j's Shapley value over leaf l's
     value when the row satisfies exactly the slots in bitmask M:
     -Z(not M) T(M) if j is not in M, (1 - z_j) Z(not M) T(M - j) if it is."""
     L, k = z.shape
@@ -55,12 +52,12 @@ def leaf_tables(z: np.ndarray) -> np.ndarray:
     Wc = np.zeros((k + 1, k + 1))  # T(A) = sum_m w(|A| - m) e_m(z_A), |A| <= k - 1
     for c in range(k):
         Wc[c, :c + 1] = w[c::-1]
-    T = np.einsum("amL,am->aL", E, Wc[popcount(M)])
+    T = np.ascontiguousarray(np.einsum("amL,am->La", E, Wc[popcount(M)]))  # (L, S)
     bits = 1 << np.arange(k)
-    out = T[M[:, None] ^ bits[None, :]]  # (S, k, L): T(M - j) where j is in M
-    out *= (1.0 - zt)[None]
-    np.copyto(out, -T[:, None, :], where=((M[:, None] & bits[None, :]) == 0)[:, :, None])
-    out *= Zall[(S - 1) ^ M][:, None, :]
+    out = np.take(T, M[:, None] ^ bits[None, :], axis=1)  # (L, S, k): T(M - j) where j is in M
+    out *= (1.0 - z)[:, None, :]
+    np.copyto(out, -T[:, :, None], where=((M[:, None] & bits[None, :]) == 0)[None])
+    out *= Zall[(S - 1) ^ M].T[:, :, None]
     return out
 
 

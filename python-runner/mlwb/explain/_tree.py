@@ -6,7 +6,7 @@ leaf), ``missing`` (the child a NaN goes to; -1: NaN is not allowed), ``feature`
 (training weight reaching the node) and the split rule: ``"le"`` (x <= t goes left: sklearn) or
 ``"lt"`` (x < t goes left: XGBoost). Comparisons use float32 inputs, as both libraries do.
 
-``flatten`` numbers the nodes of a batch of trees together. Each leaf with a feature on its path gets
+``walk`` goes down one tree, ``flatten`` numbers the nodes of a batch of walked trees together. Each leaf with a feature on its path gets
 its distinct path features ("slots", in order of first appearance from the root), each slot's zero
 fraction z (the product of the cover ratios of the splits on that feature: TreeSHAP's path-dependent
 expectation when the feature is unknown) and the splits deciding whether a row satisfies the slot (its
@@ -136,58 +136,93 @@ class Paths:
 
 
 _Slot = Tuple[int, float, Tuple[Tuple[int, bool], ...]]  # feature, z, its splits (split, right)
+_Leaf = Tuple[int, int, Tuple[_Slot, ...], np.ndarray]  # k, node, slots, value
+_LevelRow = Tuple[int, int, int, bool, int, bool]  # child, parent, split, right, bit, repeat
 
 
-def flatten(trees: Sequence[Tree], n_outputs: int) -> Paths:
+@dataclass
+class TreePaths:
+    """One tree walked (nodes and splits numbered within the tree): what ``flatten`` merges."""
+
+    n_nodes: int
+    split_f: List[int]
+    split_t: List[float]
+    split_nan: List[int]  # -1: NaN not routed, 0: right, 1: left
+    strict: bool
+    levels: Dict[int, List[_LevelRow]]
+    leaves: List[_Leaf]
+    constant: np.ndarray
+
+    def table_shape(self, max_k: int) -> Tuple[int, int]:
+        """(rows, width) of the mask tables of its leaves with at most ``max_k`` slots."""
+        ks = [leaf[0] for leaf in self.leaves if leaf[0] <= max_k]
+        return sum(1 << k for k in ks), max(ks, default=0)
+
+
+def walk(tree: Tree, n_outputs: int) -> TreePaths:
+    left, right, feature = tree.left.tolist(), tree.right.tolist(), tree.feature.tolist()
+    threshold, cover = tree.threshold.tolist(), tree.cover.tolist()
+    missing = tree.missing.tolist() if tree.missing is not None else None
+    out = TreePaths(len(left), [], [], [], tree.rule == "lt", {}, [], np.zeros(n_outputs))
+    stack: List[Tuple[int, int, Tuple[_Slot, ...]]] = [(0, 0, ())]
+    while stack:
+        node, depth, slots = stack.pop()
+        lo = left[node]
+        if lo < 0:
+            if slots:
+                out.leaves.append((len(slots), node, slots, tree.value[node]))
+            else:
+                out.constant += tree.value[node]
+            continue
+        s = len(out.split_f)
+        f = feature[node]
+        out.split_f.append(f)
+        out.split_t.append(threshold[node])
+        nan_to = missing[node] if missing is not None else -1
+        out.split_nan.append(-1 if nan_to < 0 else int(nan_to == lo))
+        c = cover[node]
+        j = next((i for i, slot in enumerate(slots) if slot[0] == f), len(slots))
+        level = out.levels.setdefault(depth, [])
+        for child, is_right in ((lo, False), (right[node], True)):
+            ratio = cover[child] / c if c > 0 else 0.0
+            if j < len(slots):
+                _, z, conds = slots[j]
+                grown = slots[:j] + ((f, z * ratio, conds + ((s, is_right),)),) + slots[j + 1:]
+            else:
+                grown = slots + ((f, ratio, ((s, is_right),)),)
+            if len(grown) <= MASK_BITS:
+                level.append((child, node, s, is_right, 1 << j, j < len(slots)))
+            stack.append((child, depth + 1, grown))
+    return out
+
+
+def flatten(trees: Sequence[TreePaths]) -> Paths:
+    """Merge walked trees into one batch: nodes and splits renumbered after each other."""
     split_f: List[int] = []
     split_t: List[float] = []
     split_strict: List[bool] = []
-    split_nan: List[int] = []  # -1: NaN not routed, 0: right, 1: left
-    levels: Dict[int, List[Tuple[int, int, int, bool, int, bool]]] = {}
-    leaves: List[Tuple[int, int, Tuple[_Slot, ...], np.ndarray]] = []
-    constant = np.zeros(n_outputs)
-    base = 0
-    for tree in trees:
-        left, right, feature = tree.left.tolist(), tree.right.tolist(), tree.feature.tolist()
-        threshold, cover = tree.threshold.tolist(), tree.cover.tolist()
-        missing = tree.missing.tolist() if tree.missing is not None else None
-        strict = tree.rule == "lt"
-        stack: List[Tuple[int, int, Tuple[_Slot, ...]]] = [(0, 0, ())]
-        while stack:
-            node, depth, slots = stack.pop()
-            lo = left[node]
-            if lo < 0:
-                if slots:
-                    leaves.append((len(slots), base + node, slots, tree.value[node]))
-                else:
-                    constant += tree.value[node]
-                continue
-            s = len(split_f)
-            f = feature[node]
-            split_f.append(f)
-            split_t.append(threshold[node])
-            split_strict.append(strict)
-            nan_to = missing[node] if missing is not None else -1
-            split_nan.append(-1 if nan_to < 0 else int(nan_to == lo))
-            c = cover[node]
-            j = next((i for i, slot in enumerate(slots) if slot[0] == f), len(slots))
-            for child, is_right in ((lo, False), (right[node], True)):
-                ratio = cover[child] / c if c > 0 else 0.0
-                if j < len(slots):
-                    _, z, conds = slots[j]
-                    grown = slots[:j] + ((f, z * ratio, conds + ((s, is_right),)),) + slots[j + 1:]
-                else:
-                    grown = slots + ((f, ratio, ((s, is_right),)),)
-                if len(grown) <= MASK_BITS:
-                    levels.setdefault(depth, []).append((base + child, base + node, s, is_right, 1 << j, j < len(slots)))
-                stack.append((child, depth + 1, grown))
-        base += len(left)
-    return _arrays(base, split_f, split_t, split_strict, split_nan, levels, leaves, constant)
+    split_nan: List[int] = []
+    levels: Dict[int, List[_LevelRow]] = {}
+    leaves: List[_Leaf] = []
+    constant = np.zeros(len(trees[0].constant))
+    nodes = 0
+    for t in trees:
+        splits = len(split_f)
+        split_f += t.split_f
+        split_t += t.split_t
+        split_strict += [t.strict] * len(t.split_f)
+        split_nan += t.split_nan
+        for depth, rows in t.levels.items():
+            levels.setdefault(depth, []).extend(
+                (c + nodes, p + nodes, s + splits, r, b, rep) for c, p, s, r, b, rep in rows)
+        leaves += [(k, node + nodes, slots, v, splits) for k, node, slots, v in t.leaves]
+        constant = constant + t.constant
+        nodes += t.n_nodes
+    return _arrays(nodes, split_f, split_t, split_strict, split_nan, levels, leaves, constant)
 
 
 def _arrays(n_nodes: int, split_f: List[int], split_t: List[float], split_strict: List[bool], split_nan: List[int],
-            levels: Dict[int, List[Tuple[int, int, int, bool, int, bool]]],
-            leaves: List[Tuple[int, int, Tuple[_Slot, ...], np.ndarray]], constant: np.ndarray) -> Paths:
+            levels: Dict[int, List[_LevelRow]], leaves: List[Tuple[int, int, Tuple[_Slot, ...], np.ndarray, int]], constant: np.ndarray) -> Paths:
     leaves.sort(key=lambda leaf: leaf[0])
     L = len(leaves)
     kmax = leaves[-1][0] if leaves else 0
@@ -196,19 +231,19 @@ def _arrays(n_nodes: int, split_f: List[int], split_t: List[float], split_strict
     cond_split: List[int] = []
     cond_right: List[bool] = []
     cond_start: List[int] = []
-    for i, (k, _, slots, _) in enumerate(leaves):
+    for i, (k, _, slots, _, splits) in enumerate(leaves):  # splits: where the leaf's tree numbers its splits from
         feature[i, :k] = [slot[0] for slot in slots]
         z[i, :k] = [slot[1] for slot in slots]
         for slot in slots:
             cond_start.append(len(cond_split))
             for s, is_right in slot[2]:
-                cond_split.append(s)
+                cond_split.append(s + splits)
                 cond_right.append(is_right)
     value = np.array([leaf[3] for leaf in leaves], dtype=np.float64).reshape(L, -1)
     expected = constant + (value * np.prod(z, axis=1)[:, None]).sum(axis=0)
     nan = np.array(split_nan, dtype=np.int64)
     lv = []
-    for depth in sorted(levels):
+    for depth in sorted(d for d in levels if levels[d]):
         rec = np.array(levels[depth], dtype=np.int64)
         lv.append(Level(child=rec[:, 0], parent=rec[:, 1], split=rec[:, 2], right=rec[:, 3:4].astype(bool),
                         bit=rec[:, 4:5].astype(np.uint16), repeat=rec[:, 5:6].astype(bool)))

@@ -26,7 +26,7 @@ from typing import Callable, List, Optional, Tuple
 import numpy as np
 
 from ._leafshap import h_table, leaf_tables, polynomial_values, shapley_weights
-from ._tree import MASK_BITS, Paths, Tree, TreeEnsemble, as_float32, flatten
+from ._tree import MASK_BITS, Paths, TreeEnsemble, TreePaths, as_float32, flatten, walk
 
 BATCH_NODES = 4096  # trees are flattened together until a batch has this many nodes
 TABLE_BYTES = 32 << 20
@@ -45,16 +45,20 @@ def table_k(n_rows: int) -> int:
     return k
 
 
-def _batches(trees: List[Tree]) -> List[List[Tree]]:
-    out: List[List[Tree]] = [[]]
-    nodes = 0
+def _batches(trees: List[TreePaths]) -> List[List[TreePaths]]:
+    """Consecutive trees, up to BATCH_NODES nodes or TABLE_BYTES of tables (at the largest table_k) a batch."""
+    out: List[List[TreePaths]] = [[]]
+    nodes = rows = width = 0
     for t in trees:
-        if nodes >= BATCH_NODES:
+        r, w = t.table_shape(MAX_TABLE_K)
+        if out[-1] and (nodes + t.n_nodes > BATCH_NODES or (rows + r) * max(width, w) * 8 > TABLE_BYTES):
             out.append([])
-            nodes = 0
+            nodes = rows = width = 0
         out[-1].append(t)
-        nodes += len(t.left)
-    return [b for b in out if b]
+        nodes += t.n_nodes
+        rows += r
+        width = max(width, w)
+    return out
 
 
 class _ByFeature:
@@ -139,9 +143,8 @@ class _Plan:
             step = max(1, CHUNK_BYTES // (8 * (kg + 2) << kg))  # leaf_tables' work arrays per leaf
             for c in range(a, b, step):
                 d = min(b, c + step)
-                tab = leaf_tables(p.leaf_z[c:d, :kg])  # (2^kg, kg, leaves)
                 start = int(self.base[c])
-                self.table[start: start + ((d - c) << kg), :kg] = tab.transpose(2, 0, 1).reshape(-1, kg)
+                self.table[start: start + ((d - c) << kg), :kg] = leaf_tables(p.leaf_z[c:d, :kg]).reshape(-1, kg)
             a = b
         valid = (np.arange(width)[None, :] < k[:, None]).reshape(-1)
         self.by_feature = _ByFeature(p.leaf_feature[:t, :width].reshape(-1), np.repeat(p.leaf_value[:t], width, axis=0), valid)
@@ -193,7 +196,7 @@ class TreeExplainer:
 
     def __init__(self, ensemble: TreeEnsemble) -> None:
         self.ensemble = ensemble
-        self.batches = [flatten(b, ensemble.n_outputs) for b in _batches(ensemble.trees)]
+        self.batches = [flatten(b) for b in _batches([walk(t, ensemble.n_outputs) for t in ensemble.trees])] if ensemble.trees else []
         self.expected_value = np.asarray(ensemble.offset, dtype=np.float64) + sum(
             (b.expected for b in self.batches), np.zeros(ensemble.n_outputs))
         self.n_leaves = sum(len(b.leaf_k) for b in self.batches)
