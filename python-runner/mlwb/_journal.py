@@ -1,6 +1,7 @@
 """Buffered, append-only writer of a run's ``events.jsonl``.
 
-Logging only appends to in-memory lists under a lock (microseconds). A daemon thread writes
+Logging only appends to in-memory lists under a lock (microseconds; metric points as rows of calls,
+see ``_metricbatch``). A daemon thread writes
 everything pending at least every second with ONE ``os.write`` on an ``O_APPEND`` fd, so the
 file only ever holds whole lines, except a torn last line if the process dies mid-write.
 
@@ -19,14 +20,14 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from ._encode import dumps, encode_values
+from ._encode import dumps
+from ._metricbatch import PendingMetrics, Signature, metrics_record
 from ._records import JOURNAL_VERSION, record
 
 FLUSH_INTERVAL_S = 1.0
 HEARTBEAT_INTERVAL_S = 5.0
 MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024
 
-_Columns = Tuple[List[float], List[float], List[float]]  # step, value, time
 _journals: "weakref.WeakSet[Journal]" = weakref.WeakSet()
 
 
@@ -43,8 +44,8 @@ class Journal:
         self._lock = threading.Lock()  # guards the pending data below
         self._write_lock = threading.Lock()  # keeps concurrent flushes in order
         self._lines: List[str] = []
-        self._series: Dict[str, _Columns] = {}
-        self._last_step: Dict[str, float] = {}
+        self._metrics = PendingMetrics()
+        self._last_step: Dict[str, float] = {}  # each key's last step, for steps left to count (drain side)
         self._closed = False
         self._foreign = False  # set in a forked child: drop its writes silently
         self._pid = os.getpid()
@@ -88,23 +89,22 @@ class Journal:
                 return
             self._lines.append(text)
 
-    def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
-        """Add metric points; ``step=None`` means "previous step of that key + 1" (from 0)."""
+    def append_row(self, sig: Signature, values: Iterable[float], step: Optional[float], t: float) -> None:
+        """Add one call's points: ``values`` (floats, in ``sig.keys`` order) at ``step`` (None: each key's
+        previous step + 1, from 0). The hot path of ``metrics.log``."""
         with self._lock:
             if self._closed:
                 self._raise_closed()
                 return
-            series = self._series
-            last = self._last_step
-            for key, value in items:
-                cols = series.get(key)
-                if cols is None:
-                    cols = series[key] = ([], [], [])
-                s = last.get(key, -1) + 1 if step is None else step
-                last[key] = s
-                cols[0].append(s)
-                cols[1].append(value)
-                cols[2].append(t)
+            self._metrics.add(sig, values, step, t)
+
+    def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
+        """Add metric points given as (key, value) pairs; ``step`` as for ``append_row``."""
+        with self._lock:
+            if self._closed:
+                self._raise_closed()
+                return
+            self._metrics.add_points(items, step, t)
 
     def flush(self) -> None:
         """Write everything pending now."""
@@ -127,21 +127,22 @@ class Journal:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _drain(self) -> Tuple[List[str], Dict[str, _Columns]]:
+    def _drain(self) -> Tuple[List[str], PendingMetrics]:
         with self._lock:  # O(1): swap the buffers out, encode outside the lock
-            lines, series = self._lines, self._series
-            if lines or series:
-                self._lines, self._series = [], {}
-        return lines, series
+            lines, metrics = self._lines, self._metrics
+            if lines or metrics:
+                self._lines, self._metrics = [], PendingMetrics()
+        return lines, metrics
 
     def _write(self, tail: Optional[str], final: bool = False) -> None:
         if os.getpid() != self._pid:
             return  # a forked child must never write into its parent's run
         with self._write_lock:
-            lines, series = self._drain()
-            if series:
-                payload = {k: {"step": c[0], "value": encode_values(c[1]), "time": c[2]} for k, c in series.items()}
-                lines.append(dumps({"v": JOURNAL_VERSION, "t": "metrics", "ts": time.time(), "series": payload}) + "\n")
+            lines, metrics = self._drain()
+            if metrics:
+                line = metrics_record(metrics.blocks, self._last_step, JOURNAL_VERSION, time.time())
+                if line:
+                    lines.append(line)
             if tail:
                 lines.append(tail)
             if lines or self._unwritten:
@@ -219,7 +220,7 @@ class Journal:
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._lines, self._series = [], {}
+        self._lines, self._metrics = [], PendingMetrics()
         self._closed = True
         self._foreign = True
 
