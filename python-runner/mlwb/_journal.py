@@ -96,7 +96,13 @@ class Journal:
             if self._closed:
                 self._raise_closed()
                 return
-            self._metrics.add(sig, values, step, t)
+            pending = self._metrics  # PendingMetrics.add, inlined
+            block = pending.open.get(sig)
+            if block is None:
+                block = pending.open_block(sig)
+            block.steps.append(step)
+            block.times.append(t)
+            block.values.extend(values)
 
     def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
         """Add metric points given as (key, value) pairs; ``step`` as for ``append_row``."""
@@ -140,9 +146,7 @@ class Journal:
         with self._write_lock:
             lines, metrics = self._drain()
             if metrics:
-                line = metrics_record(metrics.blocks, self._last_step, JOURNAL_VERSION, time.time())
-                if line:
-                    lines.append(line)
+                lines += metrics_record(metrics.blocks, self._last_step, JOURNAL_VERSION, time.time())
             if tail:
                 lines.append(tail)
             if lines or self._unwritten:
