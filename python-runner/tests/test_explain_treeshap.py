@@ -184,19 +184,19 @@ def test_xgboost_agrees_with_its_own_pred_contribs(kind):
     np.testing.assert_allclose(ex.expected_value, theirs[0, :, -1], rtol=0, atol=tol)
 
 
-SETTINGS = {  # (TABLE_ROWS, MAX_TABLE_K, TABLE_BYTES, BATCH_NODES)
-    "tables": (1e9, 12, 32 << 20, 4096),
-    "polynomials": (1e9, 0, 32 << 20, 4096),
-    "small-tables-and-batches": (1e9, 12, 4096, 1),
+SETTINGS = {  # (TABLE_ROWS, MAX_TABLE_K, TABLE_BYTES, BATCH_NODES, DENSE_COLUMNS)
+    "tables": (1e9, 12, 32 << 20, 4096, 64),
+    "polynomials": (1e9, 0, 32 << 20, 4096, 0),
+    "small-tables-and-batches-by-feature": (1e9, 12, 4096, 1, 0),
 }
 
 
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_tables_and_polynomials_give_the_same_exact_values(setting, monkeypatch):
-    """Whichever way each leaf is evaluated (and however trees are batched), brute force agrees."""
+    """Whichever way each leaf is evaluated, values summed by feature and trees batched, brute force agrees."""
     from mlwb.explain import _treeshap
 
-    for name, value in zip(("TABLE_ROWS", "MAX_TABLE_K", "TABLE_BYTES", "BATCH_NODES"), SETTINGS[setting]):
+    for name, value in zip(("TABLE_ROWS", "MAX_TABLE_K", "TABLE_BYTES", "BATCH_NODES", "DENSE_COLUMNS"), SETTINGS[setting]):
         monkeypatch.setattr(_treeshap, name, value)
     X, y = data("diabetes", 8)
     forest = from_sklearn(RandomForestRegressor(6, max_depth=9, random_state=0).fit(X, y))  # repeated features

@@ -136,7 +136,7 @@ class Paths:
 
 
 _Slot = Tuple[int, float, Tuple[Tuple[int, bool], ...]]  # feature, z, its splits (split, right)
-_Leaf = Tuple[int, int, Tuple[_Slot, ...], np.ndarray]  # k, node, slots, value
+_Leaf = Tuple[int, int, Tuple[_Slot, ...], List[float]]  # k, node, slots, value
 _LevelRow = Tuple[int, int, int, bool, int, bool]  # child, parent, split, right, bit, repeat
 
 
@@ -161,38 +161,43 @@ class TreePaths:
 
 def walk(tree: Tree, n_outputs: int) -> TreePaths:
     left, right, feature = tree.left.tolist(), tree.right.tolist(), tree.feature.tolist()
-    threshold, cover = tree.threshold.tolist(), tree.cover.tolist()
+    threshold, cover, values = tree.threshold.tolist(), tree.cover.tolist(), tree.value.tolist()
     missing = tree.missing.tolist() if tree.missing is not None else None
     out = TreePaths(len(left), [], [], [], tree.rule == "lt", {}, [], np.zeros(n_outputs))
-    stack: List[Tuple[int, int, Tuple[_Slot, ...]]] = [(0, 0, ())]
+    leaves, split_f, split_t, split_nan = out.leaves, out.split_f, out.split_t, out.split_nan
+    # (node, depth, slots, the slots' features)
+    stack: List[Tuple[int, int, Tuple[_Slot, ...], Tuple[int, ...]]] = [(0, 0, (), ())]
     while stack:
-        node, depth, slots = stack.pop()
+        node, depth, slots, feats = stack.pop()
         lo = left[node]
         if lo < 0:
             if slots:
-                out.leaves.append((len(slots), node, slots, tree.value[node]))
+                leaves.append((len(slots), node, slots, values[node]))
             else:
-                out.constant += tree.value[node]
+                out.constant += values[node]
             continue
-        s = len(out.split_f)
+        s = len(split_f)
         f = feature[node]
-        out.split_f.append(f)
-        out.split_t.append(threshold[node])
+        split_f.append(f)
+        split_t.append(threshold[node])
         nan_to = missing[node] if missing is not None else -1
-        out.split_nan.append(-1 if nan_to < 0 else int(nan_to == lo))
+        split_nan.append(-1 if nan_to < 0 else int(nan_to == lo))
         c = cover[node]
-        j = next((i for i, slot in enumerate(slots) if slot[0] == f), len(slots))
+        repeat = f in feats
+        j = feats.index(f) if repeat else len(feats)
+        grown_feats = feats if repeat else feats + (f,)
         level = out.levels.setdefault(depth, [])
+        keep = len(grown_feats) <= MASK_BITS
         for child, is_right in ((lo, False), (right[node], True)):
             ratio = cover[child] / c if c > 0 else 0.0
-            if j < len(slots):
+            if repeat:
                 _, z, conds = slots[j]
                 grown = slots[:j] + ((f, z * ratio, conds + ((s, is_right),)),) + slots[j + 1:]
             else:
                 grown = slots + ((f, ratio, ((s, is_right),)),)
-            if len(grown) <= MASK_BITS:
-                level.append((child, node, s, is_right, 1 << j, j < len(slots)))
-            stack.append((child, depth + 1, grown))
+            if keep:
+                level.append((child, node, s, is_right, 1 << j, repeat))
+            stack.append((child, depth + 1, grown, grown_feats))
     return out
 
 
@@ -222,23 +227,21 @@ def flatten(trees: Sequence[TreePaths]) -> Paths:
 
 
 def _arrays(n_nodes: int, split_f: List[int], split_t: List[float], split_strict: List[bool], split_nan: List[int],
-            levels: Dict[int, List[_LevelRow]], leaves: List[Tuple[int, int, Tuple[_Slot, ...], np.ndarray, int]], constant: np.ndarray) -> Paths:
+            levels: Dict[int, List[_LevelRow]], leaves: List[Tuple[int, int, Tuple[_Slot, ...], List[float], int]], constant: np.ndarray) -> Paths:
     leaves.sort(key=lambda leaf: leaf[0])
     L = len(leaves)
-    kmax = leaves[-1][0] if leaves else 0
+    ks = [leaf[0] for leaf in leaves]
+    kmax = ks[-1] if leaves else 0
+    slots = [slot for leaf in leaves for slot in leaf[2]]  # every (leaf, slot) pair, leaf then slot order
+    in_leaf = np.arange(kmax)[None, :] < np.array(ks, dtype=np.int64)[:, None]
     feature = np.zeros((L, kmax), dtype=np.int64)
+    feature[in_leaf] = [slot[0] for slot in slots]
     z = np.ones((L, kmax))
-    cond_split: List[int] = []
-    cond_right: List[bool] = []
-    cond_start: List[int] = []
-    for i, (k, _, slots, _, splits) in enumerate(leaves):  # splits: where the leaf's tree numbers its splits from
-        feature[i, :k] = [slot[0] for slot in slots]
-        z[i, :k] = [slot[1] for slot in slots]
-        for slot in slots:
-            cond_start.append(len(cond_split))
-            for s, is_right in slot[2]:
-                cond_split.append(s + splits)
-                cond_right.append(is_right)
+    z[in_leaf] = [slot[1] for slot in slots]
+    pair_split = [leaf[4] for leaf in leaves for _ in leaf[2]]  # where each pair's tree numbers its splits from
+    cond_start = np.cumsum([0] + [len(slot[2]) for slot in slots[:-1]]) if slots else np.zeros(0, dtype=np.int64)
+    cond_split = [c + base for slot, base in zip(slots, pair_split) for c, _ in slot[2]]
+    cond_right = [r for slot in slots for _, r in slot[2]]
     value = np.array([leaf[3] for leaf in leaves], dtype=np.float64).reshape(L, -1)
     expected = constant + (value * np.prod(z, axis=1)[:, None]).sum(axis=0)
     nan = np.array(split_nan, dtype=np.int64)
@@ -250,7 +253,7 @@ def _arrays(n_nodes: int, split_f: List[int], split_t: List[float], split_strict
     return Paths(
         n_nodes=n_nodes, split_feature=np.array(split_f, dtype=np.int64), split_threshold=np.array(split_t, dtype=np.float64),
         split_strict=np.array(split_strict, dtype=bool), split_nan_left=nan == 1, split_nan_ok=nan >= 0, levels=lv,
-        leaf_node=np.array([leaf[1] for leaf in leaves], dtype=np.int64), leaf_k=np.array([leaf[0] for leaf in leaves], dtype=np.int64),
+        leaf_node=np.array([leaf[1] for leaf in leaves], dtype=np.int64), leaf_k=np.array(ks, dtype=np.int64),
         leaf_feature=feature, leaf_z=z, leaf_value=value, cond_split=np.array(cond_split, dtype=np.int64),
         cond_right=np.array(cond_right, dtype=bool), cond_start=np.array(cond_start, dtype=np.int64),
         constant=constant, expected=expected)

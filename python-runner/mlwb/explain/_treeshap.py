@@ -15,13 +15,14 @@ It is additive over leaves, so all the leaves of a batch of trees are processed 
 3. per leaf, whichever is cheaper for this many rows (``table_k``): a lookup in the leaf's table of all
    2^k masks (Fast TreeSHAP v2, Yang 2021: O(2^k k) once, then O(k) per row), or the O(k^2) polynomial
    per row (``_leafshap.polynomial_values``: deep paths, few rows);
-4. the (leaf, slot) values grouped by feature, times the leaves' values: one small matmul per feature.
-Memory is bounded: a batch's tables take at most ``TABLE_BYTES``, a chunk's work arrays ``CHUNK_BYTES``.
+4. the (leaf, slot) values times their leaves' values, summed by feature: one matmul (``_ByFeature``).
+Memory is bounded: a batch's tables take at most ``TABLE_BYTES`` (``KEEP_BYTES`` of them are kept for the
+next call), a chunk's work arrays ``CHUNK_BYTES``.
 Local accuracy holds by construction: sum_j phi_j = sum_leaves v (prod o - prod z) = f(x) - E[f].
 """
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -31,6 +32,8 @@ from ._tree import MASK_BITS, Paths, TreeEnsemble, TreePaths, as_float32, flatte
 BATCH_NODES = 4096  # trees are flattened together until a batch has this many nodes
 TABLE_BYTES = 32 << 20
 CHUNK_BYTES = 8 << 20
+KEEP_BYTES = 64 << 20  # tables an explainer keeps for its next call
+DENSE_COLUMNS = 64  # features x outputs up to which values are summed by one dense matmul
 MAX_TABLE_K = 12
 # A leaf gets a table when 2^k <= TABLE_ROWS * rows * k: building it costs about as much as this many
 # rows of polynomials cost more than lookups (measured: bench/bench_explain.py, "table_k").
@@ -62,18 +65,35 @@ def _batches(trees: List[TreePaths]) -> List[List[TreePaths]]:
 
 
 class _ByFeature:
-    """Adds the values of (leaf, slot) columns, times their leaf's values, into phi (rows, features, outputs)."""
+    """Adds the values of (leaf, slot) columns, times their leaf's values, into phi (rows, features, outputs):
+    one matmul with a dense (columns, features x outputs) matrix when that is narrow, else the columns
+    sorted by feature and one small matmul per feature (wide data, many classes)."""
 
     def __init__(self, feature: np.ndarray, value: np.ndarray, valid: np.ndarray) -> None:
         cols = np.flatnonzero(valid)
+        self.features = np.unique(feature[cols])
+        K = value.shape[1]
+        self.dense: Optional[np.ndarray] = None
+        if len(self.features) * K <= DENSE_COLUMNS:
+            W = np.zeros((len(valid), len(self.features), K))
+            W[cols, np.searchsorted(self.features, feature[cols]), :] = value[cols]
+            self.dense = W.reshape(len(valid), -1)
+            return
         self.order = cols[np.argsort(feature[cols], kind="stable")]
         f = feature[self.order]
         starts = np.flatnonzero(np.r_[True, f[1:] != f[:-1]]) if len(f) else np.zeros(0, dtype=np.int64)
         self.groups = list(zip(f[starts].tolist(), starts.tolist(), np.r_[starts[1:], len(f)].tolist()))
         self.value = value[self.order]  # (columns, outputs)
 
+    @property
+    def nbytes(self) -> int:
+        return self.dense.nbytes if self.dense is not None else self.value.nbytes + self.order.nbytes
+
     def add(self, C: np.ndarray, phi: np.ndarray) -> None:
         """C (rows, columns)."""
+        if self.dense is not None:
+            phi[:, self.features, :] += (C @ self.dense).reshape(len(C), len(self.features), -1)
+            return
         Cs = np.take(C, self.order, axis=1)
         for f, a, b in self.groups:
             phi[:, f, :] += Cs[:, a:b] @ self.value[a:b]
@@ -99,13 +119,13 @@ class _Polynomials:
 
 
 class _Plan:
-    """One batch of trees for one call: the leaves answered by tables (a prefix: leaves are sorted by k),
-    their tables, and the polynomial groups for the rest."""
+    """One batch of trees for leaves of up to ``kt`` slots by table: those leaves (a prefix: leaves are
+    sorted by k), their tables, and the polynomial groups for the rest. Kept by the explainer for the
+    next call with the same ``kt`` while their size allows."""
 
-    def __init__(self, p: Paths, n_rows: int) -> None:
+    def __init__(self, p: Paths, kt: int) -> None:
         self.p = p
         k = p.leaf_k
-        kt = table_k(n_rows)
         while True:
             t = int(np.searchsorted(k, kt, side="right"))
             width = int(k[t - 1]) if t else 0
@@ -114,7 +134,7 @@ class _Plan:
             kt -= 1
         self.t, self.width = t, width
         self.strict = "all" if p.split_strict.all() else "none" if not p.split_strict.any() else "mixed"
-        row_bytes = 2 * p.n_nodes + 16 * t * width  # masks + gathered values and their feature-sorted copy
+        self.row_bytes = 2 * p.n_nodes + 16 * t * width  # masks + gathered values and their feature-sorted copy
         if t:
             self._build_tables()
         pair0 = int(p.pair_start[t])
@@ -125,10 +145,13 @@ class _Plan:
         while a < len(k):
             b = int(np.searchsorted(k, k[a], side="right"))
             self.polys.append(_Polynomials(p, a, b, int(k[a]), pair0))
-            row_bytes = max(row_bytes, 8 * (b - a) * (4 * int(k[a]) + 1))
+            self.row_bytes = max(self.row_bytes, 8 * (b - a) * (4 * int(k[a]) + 1))
             a = b
-        self.chunk = max(1, min(n_rows, CHUNK_BYTES // max(1, row_bytes)))
-        self.masks = np.zeros((p.n_nodes, self.chunk), dtype=np.uint16) if t else None
+        self.nbytes = (self.table.nbytes + self.by_feature.nbytes if t else 0) + sum(
+            g.H.nbytes + g.by_feature.nbytes for g in self.polys)
+
+    def chunk(self, n_rows: int) -> int:
+        return max(1, min(n_rows, CHUNK_BYTES // max(1, self.row_bytes)))
 
     def _build_tables(self) -> None:
         p, t, width = self.p, self.t, self.width
@@ -168,12 +191,13 @@ class _Plan:
                 dec = np.where(nan, p.split_nan_left[:, None], dec)
         return dec
 
-    def add(self, XT: np.ndarray, phi: np.ndarray, has_nan: bool) -> None:
+    def add(self, XT: np.ndarray, phi: np.ndarray, has_nan: bool, masks: np.ndarray) -> None:
+        """Add the batch's values for the rows of ``XT`` (features, rows) into ``phi``; ``masks``
+        (nodes, >= rows) uint16 has zero rows at the trees' roots."""
         p, n = self.p, XT.shape[1]
         dec = self._decisions(XT, has_nan)
         if self.t:
-            assert self.masks is not None
-            M = self.masks[:, :n]  # the roots' rows stay 0
+            M = masks[:, :n]
             for lv in p.levels:
                 toward = dec[lv.split]
                 toward ^= lv.right
@@ -200,6 +224,17 @@ class TreeExplainer:
         self.expected_value = np.asarray(ensemble.offset, dtype=np.float64) + sum(
             (b.expected for b in self.batches), np.zeros(ensemble.n_outputs))
         self.n_leaves = sum(len(b.leaf_k) for b in self.batches)
+        self._plans: Dict[Tuple[int, int], _Plan] = {}
+        self._plan_bytes = 0
+
+    def _plan(self, i: int, kt: int) -> _Plan:
+        plan = self._plans.get((i, kt))
+        if plan is None:
+            plan = _Plan(self.batches[i], kt)
+            if self._plan_bytes + plan.nbytes <= KEEP_BYTES:
+                self._plans[(i, kt)] = plan
+                self._plan_bytes += plan.nbytes
+        return plan
 
     def shap_values(self, X: np.ndarray, on_chunk: Optional[Callable[[int], None]] = None) -> np.ndarray:
         """``on_chunk(done)`` after each chunk, ``done`` counting rows: the share of the work done times n."""
@@ -209,13 +244,15 @@ class TreeExplainer:
         if n == 0:
             return phi
         has_nan = bool(np.isnan(XT).any())
-        nb = len(self.batches)
-        for i, paths in enumerate(self.batches):
-            plan = _Plan(paths, n)
-            for a in range(0, n, plan.chunk):
-                plan.add(XT[:, a: a + plan.chunk], phi[a: a + plan.chunk], has_nan)
+        nb, kt = len(self.batches), table_k(n)
+        for i in range(nb):
+            plan = self._plan(i, kt)
+            step = plan.chunk(n)
+            masks = np.zeros((plan.p.n_nodes, step), dtype=np.uint16) if plan.t else np.zeros((0, 0), dtype=np.uint16)
+            for a in range(0, n, step):
+                plan.add(XT[:, a: a + step], phi[a: a + step], has_nan, masks)
                 if on_chunk is not None:
-                    on_chunk((i * n + min(n, a + plan.chunk)) // nb)
+                    on_chunk((i * n + min(n, a + step)) // nb)
         return phi
 
 
