@@ -1,8 +1,8 @@
 """Buffered, append-only writer of a run's ``events.jsonl``.
 
 Logging only appends to in-memory lists under a lock (microseconds; metric points as rows of calls,
-see ``_metricbatch``). A daemon thread writes
-everything pending at least every second with ONE ``os.write`` on an ``O_APPEND`` fd, so the
+see ``_metricbatch``). A daemon thread writes everything pending at least every second (sooner when
+many points wait) with ONE ``os.write`` on an ``O_APPEND`` fd, so the
 file only ever holds whole lines, except a torn last line if the process dies mid-write.
 
 A full disk (or any write error) never raises into the script: what could not be written is kept
@@ -27,6 +27,10 @@ from ._records import JOURNAL_VERSION, record
 FLUSH_INTERVAL_S = 1.0
 HEARTBEAT_INTERVAL_S = 5.0
 MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024
+# The thread also writes as soon as one block holds this many points: pending memory stays small and is
+# reused from flush to flush. (One flush of a second of points at a million a second touches tens of MB
+# of fresh memory, and page faults cost more than the encoding: bench/bench_sdk.py.)
+EARLY_FLUSH_POINTS = 1 << 14
 
 _journals: "weakref.WeakSet[Journal]" = weakref.WeakSet()
 
@@ -59,6 +63,7 @@ class Journal:
         self._size = os.fstat(self._fd).st_size  # bytes in the file: the offset a reader can ingest up to
         self.on_flush: Optional[Callable[[int, bool], None]] = None  # (offset, final) after each write
         self._stop = threading.Event()
+        self._wake = threading.Event()  # flush now: set by close() and when a block of points grows large
         self._thread = threading.Thread(target=self._loop, name=f"mlwb-flush-{path.parent.name}", daemon=True)
         _journals.add(self)
         self._thread.start()
@@ -103,6 +108,8 @@ class Journal:
             block.steps.append(step)
             block.times.append(t)
             block.values.extend(values)
+            if len(block.values) >= EARLY_FLUSH_POINTS and self._write_error is None and not self._wake.is_set():
+                self._wake.set()  # (while writes fail, the thread retries once a second only)
 
     def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
         """Add metric points given as (key, value) pairs; ``step`` as for ``append_row``."""
@@ -119,6 +126,7 @@ class Journal:
     def close(self, final: Optional[Dict[str, Any]] = None) -> None:
         """Flush, append ``final`` (the terminal status) after all data, and release the file."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not threading.current_thread() and self._thread.is_alive():
             self._thread.join(timeout=5)
         with self._lock:
@@ -199,7 +207,11 @@ class Journal:
         self._unwritten = b""
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._flush_interval):
+        while True:
+            self._wake.wait(self._flush_interval)
+            if self._stop.is_set():
+                return
+            self._wake.clear()
             now = time.time()
             if now - self._last_beat >= self._heartbeat_interval:
                 self._last_beat = now

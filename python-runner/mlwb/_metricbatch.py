@@ -15,8 +15,6 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ._encode import dumps, encode_values
 
-_MICRO = 1e6
-
 
 class Signature:
     """The keys one call logs, in order (identity-hashed: a builder keeps one per set of names)."""
@@ -99,12 +97,6 @@ def _steps_of(steps: List[Optional[float]], key: str, last: Dict[str, float]) ->
     return out
 
 
-def _times_text(times: List[float]) -> str:
-    """Seconds to the microsecond, written as integer microseconds with an exponent ("1764000000123456e-6":
-    a JSON number): integer formatting costs a fraction of a float's shortest repr."""
-    return "e-6,".join(map(str, map(int, map(_MICRO.__mul__, times)))) + "e-6"
-
-
 def _values_text(values: List[float]) -> str:
     try:
         if math.isfinite(sum(values)):  # one C loop; NaN/inf anywhere (or an overflow) makes it non-finite
@@ -124,7 +116,7 @@ def metrics_record(blocks: List[Block], last: Dict[str, float], version: int, ts
         if not k:
             continue
         steps = block.steps
-        times = _times_text(block.times)
+        times = ",".join(map(float.__repr__, block.times))
         shared = None if None in steps else ",".join(map(repr, steps))
         for j, key in enumerate(keys):
             if shared is None:

@@ -62,3 +62,25 @@ def test_one_call_shares_its_time_and_step(store: Path) -> None:
     assert s["train/loss"]["time"] == s["train/acc"]["time"]
     assert s["train/loss"]["step"] == s["train/acc"]["step"] == list(range(50))
     assert s["train/loss"]["value"] == [1.0 / (i + 1) for i in range(50)]
+
+
+def test_many_pending_points_are_written_before_the_second_is_up(store: Path, monkeypatch) -> None:
+    """A block of EARLY_FLUSH_POINTS points wakes the flush thread (pending memory stays small)."""
+    import time
+
+    from helpers import of_type
+    from mlwb import _journal
+
+    monkeypatch.setattr(_journal, "FLUSH_INTERVAL_S", 3600.0)  # only the early flush can write
+    exp = Experiment("rows-early", root=store).start()
+    try:
+        train = exp.metrics("train")
+        for i in range(_journal.EARLY_FLUSH_POINTS // 2):
+            train.log(step=i, loss=float(i), acc=0.5)
+        deadline = time.monotonic() + 30
+        while not of_type(exp.run_dir, "metrics") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        written = series(exp.run_dir)
+        assert written["train/loss"]["step"] == list(range(_journal.EARLY_FLUSH_POINTS // 2))
+    finally:
+        exp.complete()
