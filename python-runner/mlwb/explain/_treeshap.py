@@ -134,7 +134,8 @@ class _Plan:
             kt -= 1
         self.t, self.width = t, width
         self.strict = "all" if p.split_strict.all() else "none" if not p.split_strict.any() else "mixed"
-        self.row_bytes = 2 * p.n_nodes + 16 * t * width  # masks + gathered values and their feature-sorted copy
+        # per row: the split inputs and decisions, the masks, table indices, gathered values (and a sorted copy)
+        self.row_bytes = 10 * len(p.split_feature) + 2 * p.n_nodes + 8 * t + 16 * t * width
         if t:
             self._build_tables()
         pair0 = int(p.pair_start[t])
@@ -147,6 +148,8 @@ class _Plan:
             self.polys.append(_Polynomials(p, a, b, int(k[a]), pair0))
             self.row_bytes = max(self.row_bytes, 8 * (b - a) * (4 * int(k[a]) + 1))
             a = b
+        if self.polys:  # the polynomials' conditions and one fractions, bool
+            self.row_bytes += len(p.cond_split) - self.cond0 + len(self.cond_start)
         self.nbytes = (self.table.nbytes + self.by_feature.nbytes if t else 0) + sum(
             g.H.nbytes + g.by_feature.nbytes for g in self.polys)
 
