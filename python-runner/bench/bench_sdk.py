@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlwb import Experiment  # noqa: E402
 
-REPEATS = 7
+REPEATS = 9
 
 
 def timed(fn: Callable[[], None]) -> Tuple[float, float]:
