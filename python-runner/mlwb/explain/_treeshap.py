@@ -37,7 +37,7 @@ DENSE_COLUMNS = 64  # features x outputs up to which values are summed by one de
 MAX_TABLE_K = 12
 # A leaf gets a table when 2^k <= TABLE_ROWS * rows * k: a table costs O(2^k k) once, a polynomial O(k^2)
 # per row. Measured on the bench's 100-tree RandomForest (1,000 and 3 rows): 0.5, 2, 8 and 32 tried with
-# MAX_TABLE_K 10, 12 and 14; 2 and 12 were best (32 made 3 rows 3x slower, 0.5 made 1,000 rows 25% slower).
+# MAX_TABLE_K 10, 12 and 14; 2 and 12 were best (32 made 3 rows 3.5x slower, 0.5 made 1,000 rows a third slower).
 TABLE_ROWS = 2.0
 
 
