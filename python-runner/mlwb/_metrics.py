@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._experiment import Experiment
 
 _Point = Tuple[str, float]
+_now = time.time
 _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
 
 
@@ -148,7 +149,9 @@ class MetricBuilder:
         if sig is None:
             p = self._prefix
             sig = self._sigs[names] = Signature(tuple(f"{p}/{n}" if p else n for n in names))
-        self._metrics._exp._journal().append_row(sig, row, step, time.time())
+        exp = self._metrics._exp
+        run = exp._run  # exp._journal(), inlined
+        (run.journal if run is not None else exp._journal()).append_row(sig, row, step, _now())
         return self
 
     def buffer(self, **values: Any) -> None:
