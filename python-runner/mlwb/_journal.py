@@ -1,7 +1,8 @@
 """Buffered, append-only writer of a run's ``events.jsonl``.
 
-Logging only appends to in-memory lists under a lock (microseconds). A daemon thread writes
-everything pending at least every second with ONE ``os.write`` on an ``O_APPEND`` fd, so the
+Logging only appends to in-memory lists under a lock (microseconds; metric points as rows of calls,
+see ``_metricbatch``). A daemon thread writes everything pending at least every second (sooner when
+many points wait) with ONE ``os.write`` on an ``O_APPEND`` fd, so the
 file only ever holds whole lines, except a torn last line if the process dies mid-write.
 
 A full disk (or any write error) never raises into the script: what could not be written is kept
@@ -19,14 +20,18 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from ._encode import dumps, encode_values
+from ._encode import dumps
+from ._metricbatch import PendingMetrics, Signature, metrics_record
 from ._records import JOURNAL_VERSION, record
 
 FLUSH_INTERVAL_S = 1.0
 HEARTBEAT_INTERVAL_S = 5.0
 MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024
+# The thread also writes as soon as one block holds this many points: pending memory stays small and is
+# reused from flush to flush. (One flush of a second of points at a million a second touches tens of MB
+# of fresh memory, and page faults cost more than the encoding: bench/bench_sdk.py.)
+EARLY_FLUSH_POINTS = 1 << 14
 
-_Columns = Tuple[List[float], List[float], List[float]]  # step, value, time
 _journals: "weakref.WeakSet[Journal]" = weakref.WeakSet()
 
 
@@ -43,8 +48,8 @@ class Journal:
         self._lock = threading.Lock()  # guards the pending data below
         self._write_lock = threading.Lock()  # keeps concurrent flushes in order
         self._lines: List[str] = []
-        self._series: Dict[str, _Columns] = {}
-        self._last_step: Dict[str, float] = {}
+        self._metrics = PendingMetrics()
+        self._last_step: Dict[str, float] = {}  # each key's last step, for steps left to count (drain side)
         self._closed = False
         self._foreign = False  # set in a forked child: drop its writes silently
         self._pid = os.getpid()
@@ -58,6 +63,7 @@ class Journal:
         self._size = os.fstat(self._fd).st_size  # bytes in the file: the offset a reader can ingest up to
         self.on_flush: Optional[Callable[[int, bool], None]] = None  # (offset, final) after each write
         self._stop = threading.Event()
+        self._wake = threading.Event()  # flush now: set by close() and when a block of points grows large
         self._thread = threading.Thread(target=self._loop, name=f"mlwb-flush-{path.parent.name}", daemon=True)
         _journals.add(self)
         self._thread.start()
@@ -88,23 +94,30 @@ class Journal:
                 return
             self._lines.append(text)
 
-    def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
-        """Add metric points; ``step=None`` means "previous step of that key + 1" (from 0)."""
+    def append_row(self, sig: Signature, values: Iterable[float], step: Optional[float], t: float) -> None:
+        """Add one call's points: ``values`` (floats, in ``sig.keys`` order) at ``step`` (None: each key's
+        previous step + 1, from 0). The hot path of ``metrics.log``."""
         with self._lock:
             if self._closed:
                 self._raise_closed()
                 return
-            series = self._series
-            last = self._last_step
-            for key, value in items:
-                cols = series.get(key)
-                if cols is None:
-                    cols = series[key] = ([], [], [])
-                s = last.get(key, -1) + 1 if step is None else step
-                last[key] = s
-                cols[0].append(s)
-                cols[1].append(value)
-                cols[2].append(t)
+            pending = self._metrics  # PendingMetrics.add, inlined
+            block = pending.open.get(sig)
+            if block is None:
+                block = pending.open_block(sig)
+            block.steps.append(step)
+            block.times.append(t)
+            block.values.extend(values)
+            if len(block.values) >= EARLY_FLUSH_POINTS and self._write_error is None and not self._wake.is_set():
+                self._wake.set()  # (while writes fail, the thread retries once a second only)
+
+    def append_points(self, items: Iterable[Tuple[str, float]], step: Optional[float], t: float) -> None:
+        """Add metric points given as (key, value) pairs; ``step`` as for ``append_row``."""
+        with self._lock:
+            if self._closed:
+                self._raise_closed()
+                return
+            self._metrics.add_points(items, step, t)
 
     def flush(self) -> None:
         """Write everything pending now."""
@@ -113,6 +126,7 @@ class Journal:
     def close(self, final: Optional[Dict[str, Any]] = None) -> None:
         """Flush, append ``final`` (the terminal status) after all data, and release the file."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not threading.current_thread() and self._thread.is_alive():
             self._thread.join(timeout=5)
         with self._lock:
@@ -127,21 +141,20 @@ class Journal:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _drain(self) -> Tuple[List[str], Dict[str, _Columns]]:
+    def _drain(self) -> Tuple[List[str], PendingMetrics]:
         with self._lock:  # O(1): swap the buffers out, encode outside the lock
-            lines, series = self._lines, self._series
-            if lines or series:
-                self._lines, self._series = [], {}
-        return lines, series
+            lines, metrics = self._lines, self._metrics
+            if lines or metrics:
+                self._lines, self._metrics = [], PendingMetrics()
+        return lines, metrics
 
     def _write(self, tail: Optional[str], final: bool = False) -> None:
         if os.getpid() != self._pid:
             return  # a forked child must never write into its parent's run
         with self._write_lock:
-            lines, series = self._drain()
-            if series:
-                payload = {k: {"step": c[0], "value": encode_values(c[1]), "time": c[2]} for k, c in series.items()}
-                lines.append(dumps({"v": JOURNAL_VERSION, "t": "metrics", "ts": time.time(), "series": payload}) + "\n")
+            lines, metrics = self._drain()
+            if metrics:
+                lines += metrics_record(metrics.blocks, self._last_step, JOURNAL_VERSION, time.time())
             if tail:
                 lines.append(tail)
             if lines or self._unwritten:
@@ -194,7 +207,11 @@ class Journal:
         self._unwritten = b""
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._flush_interval):
+        while True:
+            self._wake.wait(self._flush_interval)
+            if self._stop.is_set():
+                return
+            self._wake.clear()
             now = time.time()
             if now - self._last_beat >= self._heartbeat_interval:
                 self._last_beat = now
@@ -219,7 +236,7 @@ class Journal:
     def _after_fork_in_child(self) -> None:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self._lines, self._series = [], {}
+        self._lines, self._metrics = [], PendingMetrics()
         self._closed = True
         self._foreign = True
 

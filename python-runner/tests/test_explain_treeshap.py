@@ -162,3 +162,74 @@ def test_xgboost_local_accuracy_and_brute_force(kind):
     for r in range(len(rows)):
         np.testing.assert_allclose(phi[r], tree_shap_brute(ens_s, rows[r])[0], atol=1e-9)
     np.testing.assert_allclose(phi, tree_shap_reference_ensemble(ens_s, rows), atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["reg", "binary", "multiclass"])
+def test_xgboost_agrees_with_its_own_pred_contribs(kind):
+    """XGBoost's C++ TreeSHAP (predict(pred_contribs=True)) on the same booster and rows, NaNs included."""
+    xgboost = _xgb()
+    X, y = data({"reg": "diabetes", "binary": "breast_cancer", "multiclass": "wine"}[kind])
+    X = X.copy()
+    X[::5, 2] = np.nan
+    make = xgboost.XGBRegressor if kind == "reg" else xgboost.XGBClassifier
+    model = make(n_estimators=40, max_depth=6, learning_rate=0.2, n_jobs=1).fit(X, y)
+    booster = model.get_booster()
+    ex = TreeExplainer(from_xgboost(booster))
+    phi = ex.shap_values(X)
+    theirs = booster.predict(xgboost.DMatrix(X), pred_contribs=True)
+    theirs = theirs.reshape(len(X), -1, X.shape[1] + 1)  # (rows, outputs, features + bias)
+    # XGBoost works in float32: agreement to its rounding at the margin's scale
+    tol = 1e-5 * max(1.0, float(np.abs(_margin(booster, X)).max()) / 10)
+    np.testing.assert_allclose(phi.transpose(0, 2, 1), theirs[:, :, :-1], rtol=0, atol=tol)
+    np.testing.assert_allclose(ex.expected_value, theirs[0, :, -1], rtol=0, atol=tol)
+
+
+SETTINGS = {  # (TABLE_ROWS, MAX_TABLE_K, TABLE_BYTES, BATCH_NODES, DENSE_COLUMNS)
+    "tables": (1e9, 12, 32 << 20, 4096, 64),
+    "polynomials": (1e9, 0, 32 << 20, 4096, 0),
+    "small-tables-and-batches-by-feature": (1e9, 12, 4096, 1, 0),
+}
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_tables_and_polynomials_give_the_same_exact_values(setting, monkeypatch):
+    """Whichever way each leaf is evaluated, values summed by feature and trees batched, brute force agrees."""
+    from mlwb.explain import _treeshap
+
+    for name, value in zip(("TABLE_ROWS", "MAX_TABLE_K", "TABLE_BYTES", "BATCH_NODES", "DENSE_COLUMNS"), SETTINGS[setting]):
+        monkeypatch.setattr(_treeshap, name, value)
+    X, y = data("diabetes", 8)
+    forest = from_sklearn(RandomForestRegressor(6, max_depth=9, random_state=0).fit(X, y))  # repeated features
+    rows = X[:4]
+    phi = TreeExplainer(forest).shap_values(rows)
+    for r in range(len(rows)):
+        np.testing.assert_allclose(phi[r], tree_shap_brute(forest, rows[r])[0], rtol=0, atol=1e-10)
+    xgboost = _xgb()
+    Xn = X.copy()
+    Xn[::3, 0] = np.nan
+    booster = xgboost.XGBClassifier(n_estimators=8, max_depth=5, n_jobs=1).fit(Xn, (y > 140).astype(int)).get_booster()
+    ens = from_xgboost(booster)
+    phi = TreeExplainer(ens).shap_values(Xn[:6])
+    for r in range(6):
+        np.testing.assert_allclose(phi[r], tree_shap_brute(ens, Xn[r])[0], rtol=0, atol=1e-10)
+
+
+def test_nan_where_a_tree_cannot_route_it_is_an_error():
+    X, y = data("diabetes", 4)
+    ens = from_sklearn(DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, y))
+    X = X[:3].copy()
+    X[1, int(ens.trees[0].feature[0])] = np.nan
+    with pytest.raises(ValueError, match="missing value"):
+        TreeExplainer(ens).shap_values(X)
+
+
+def test_progress_counts_rows_up_to_all_of_them(monkeypatch):
+    from mlwb.explain import _treeshap
+
+    monkeypatch.setattr(_treeshap, "BATCH_NODES", 50)
+    monkeypatch.setattr(_treeshap, "CHUNK_BYTES", 1 << 14)
+    X, y = data("breast_cancer")
+    ens = from_sklearn(RandomForestClassifier(10, max_depth=6, random_state=0).fit(X, y))
+    seen = []
+    TreeExplainer(ens).shap_values(X, on_chunk=seen.append)
+    assert len(seen) > 3 and seen == sorted(seen) and seen[-1] == len(X)

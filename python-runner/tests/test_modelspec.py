@@ -142,7 +142,7 @@ def test_cancel_mid_training_ends_cancelled(store: Path, tmp_path: Path) -> None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # wait for the first epoch's metrics: training is under way
             dirs = run_dirs(store)
-            if dirs and "eval/accuracy" in series(dirs[0]):
+            if dirs and (dirs[0] / "events.jsonl").exists() and "eval/accuracy" in series(dirs[0]):  # the run dir comes first
                 break
             time.sleep(0.1)
         else:

@@ -24,7 +24,8 @@ from ._exact import kernel_shap_brute, tree_shap_brute
 from ._kernel import KernelExplainer
 from ._model import ExplainError
 from ._tree import Tree, TreeEnsemble
-from ._treeshap import TreeExplainer, tree_shap, tree_shap_reference_ensemble
+from ._treeshap import TreeExplainer, tree_shap
+from ._treeshap_reference import tree_shap_reference_ensemble
 
 __all__ = [
     "SCHEMA", "Cancelled", "ExplainError", "KernelExplainer", "Tree", "TreeEnsemble", "TreeExplainer",

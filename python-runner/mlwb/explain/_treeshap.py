@@ -1,92 +1,222 @@
-"""Exact path-dependent TreeSHAP (Lundberg et al. 2018, "Consistent individualized feature attribution
-for tree ensembles", Algorithm 2), in two implementations that compute the same numbers:
+"""Exact path-dependent TreeSHAP (Lundberg et al. 2018), vectorised over rows, leaves and trees.
 
-* ``tree_shap_reference``: Algorithm 2 as published (EXTEND / UNWIND over the path of unique
-  features), pure Python, one row and one tree at a time. The reference the fast one is tested against.
-* ``tree_shap``: the same values, vectorised over rows and over all the leaves of the ensemble.
-  For a leaf with value v reached through distinct features P (|P| = k), the path-dependent value
-  function is v * prod_{j in P} (o_j if j in S else z_j), a product game whose Shapley values are
-  phi_i = v (o_i - z_i) sum_s w(s, k) [t^s] prod_{j != i} (z_j + o_j t),   w(s, k) = s!(k-s-1)!/k!
-  Algorithm 2's EXTEND builds that polynomial (its path weights are these coefficients times w), and
-  UNWIND divides one factor out. Here the product G(t) = prod_j (z_j + o_j t) is built once per leaf
-  and row; since o_i is 0 or 1, dividing out feature i needs no division: if o_i = 0 then
-  phi_i = -v (w . G); if o_i = 1 then phi_i = v (1 - z_i) sum_m G[m] H_i[m], where H_i depends on z_i
-  only (H[m+1] = w(m) - z_i H[m]) and is precomputed per leaf. Everything is additive over leaves,
-  so the leaves of all trees are processed together, grouped by k.
+For a leaf with value v reached through distinct features P (|P| = k: the leaf's "slots"), the
+path-dependent value function is the product game v * prod_{j in P} (o_j if j in S else z_j): o_j is 1
+when the row takes every split on feature j toward the leaf (else 0), z_j is its zero fraction. With M
+the slots the row satisfies, Z(A) = prod_{i in A} z_i and T(A) = sum_{S in A} w(|S|, k) Z(A - S),
+w(s, k) = s!(k-s-1)!/k!, slot j's Shapley value is
+    -v Z(P - M) T(M)               if j is not in M,
+    v (1 - z_j) Z(P - M) T(M - j)  if j is in M.
+It is additive over leaves, so all the leaves of a batch of trees are processed together, per chunk of rows:
 
-Local accuracy holds by construction: sum_i phi_i = sum_leaves v (prod o - prod z) = f(x) - E[f].
+1. decisions: every split of the batch against the rows (a NaN takes the split's default direction);
+2. masks: one pass down the trees' levels gives every leaf's M (a bit per slot; a repeated feature
+   clears its slot's bit when the row goes the other way);
+3. per leaf, whichever is cheaper for this many rows (``table_k``): a lookup in the leaf's table of all
+   2^k masks (Fast TreeSHAP v2, Yang 2021: O(2^k k) once, then O(k) per row), or the O(k^2) polynomial
+   per row (``_leafshap.polynomial_values``: deep paths, few rows);
+4. the (leaf, slot) values times their leaves' values, summed by feature: one matmul (``_ByFeature``).
+Memory is bounded: a batch's tables take at most ``TABLE_BYTES`` (``KEEP_BYTES`` of them are kept for the
+next call), a chunk's work arrays ``CHUNK_BYTES``.
+Local accuracy holds by construction: sum_j phi_j = sum_leaves v (prod o - prod z) = f(x) - E[f].
 """
 from __future__ import annotations
 
-from math import comb
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ._tree import PathGroup, PathTable, Tree, TreeEnsemble, as_float32, path_table
+from ._leafshap import h_table, leaf_tables, polynomial_values, shapley_weights
+from ._tree import MASK_BITS, Paths, TreeEnsemble, TreePaths, as_float32, flatten, walk
 
-CHUNK_ELEMENTS = 1 << 21  # rows x leaves x (k+1) floats per step: ~16 MB per array
-
-
-def shapley_weights(k: int) -> np.ndarray:
-    """w(s, k) = s!(k-s-1)!/k! = 1 / (k * C(k-1, s)) for s = 0..k-1."""
-    return np.array([1.0 / (k * comb(k - 1, s)) for s in range(k)], dtype=np.float64)
-
-
-def _h_table(z: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """H[l, i, m] = sum_{s<m} w(s) (-z_li)^(m-1-s), m = 0..k (so that w . (G / (z + t)) = G . H)."""
-    L, k = z.shape
-    H = np.zeros((L, k, k + 1))
-    for m in range(k):
-        H[:, :, m + 1] = w[m] - z * H[:, :, m]
-    return H
+BATCH_NODES = 4096  # trees are flattened together until a batch has this many nodes
+TABLE_BYTES = 32 << 20
+CHUNK_BYTES = 8 << 20
+KEEP_BYTES = 64 << 20  # tables an explainer keeps for its next call
+DENSE_COLUMNS = 64  # features x outputs up to which values are summed by one dense matmul
+MAX_TABLE_K = 12
+# A leaf gets a table when 2^k <= TABLE_ROWS * rows * k: a table costs O(2^k k) once, a polynomial O(k^2)
+# per row. Measured on the bench's 100-tree RandomForest (1,000 and 3 rows): 0.5, 2, 8 and 32 tried with
+# MAX_TABLE_K 10, 12 and 14; 2 and 12 were best (32 made 3 rows 3.5x slower, 0.5 made 1,000 rows a third slower).
+TABLE_ROWS = 2.0
 
 
-def _one_fractions(g: PathGroup, XT: np.ndarray) -> np.ndarray:
-    """o[j, l, r] (1.0 or 0.0): does row r satisfy every split on path feature j of leaf l.
-    ``XT`` is the inputs transposed (features, rows)."""
-    xv = XT[g.feature.T]  # (k, L, n)
-    lo, hi = g.lo.T[:, :, None], g.hi.T[:, :, None]
-    if g.strict.all():
-        o = (xv >= lo) & (xv < hi)
-    elif not g.strict.any():
-        o = (xv > lo) & (xv <= hi)
-    else:
-        strict = g.strict[None, :, None]
-        o = np.where(strict, xv >= lo, xv > lo) & np.where(strict, xv < hi, xv <= hi)
-    nan = np.isnan(xv)
-    if nan.any():
-        o = np.where(nan, g.nan_ok.T[:, :, None], o)
-    return o.astype(np.float64)
+def table_k(n_rows: int) -> int:
+    """The largest slot count whose leaves are cheaper by table than by polynomials for ``n_rows`` rows."""
+    k = 0
+    while k < min(MAX_TABLE_K, MASK_BITS) and (1 << (k + 1)) <= TABLE_ROWS * n_rows * (k + 1):
+        k += 1
+    return k
 
 
-def _group_phi(g: PathGroup, XT: np.ndarray, H: np.ndarray, w: np.ndarray, phi: np.ndarray) -> None:
-    """Add the contributions of one group's leaves for the rows of ``XT`` (features, rows) into
-    ``phi`` (rows, features, outputs). Arrays are laid out (coefficient or slot, leaf, row)."""
-    n = XT.shape[1]
-    L, k = g.z.shape
-    o = _one_fractions(g, XT)  # (k, L, n)
-    z = g.z.T[:, :, None]  # (k, L, 1)
-    G = np.zeros((k + 1, L, n))  # G[s]: coefficient of t^s in prod_j (z_j + o_j t)
-    G[0] = 1.0
-    for j in range(k):
-        top = G[: j + 1] * o[j]
-        G[: j + 2] *= z[j]
-        G[1: j + 2] += top
-    off = -np.tensordot(w, G[:k], axes=(0, 0))  # (L, n): each feature with o = 0 gets this
-    # (L, k, k+1) @ (L, k+1, n) -> (L, k, n): sum_m H_i[m] G[m] for every slot i (its o = 1 case)
-    on = np.matmul(H, np.ascontiguousarray(G.transpose(1, 0, 2))) * (1.0 - g.z)[:, :, None]
-    coef = np.where(o.transpose(1, 0, 2) > 0, on, off[:, None, :]).reshape(L * k, n)
-    # phi[r, f, c] += sum over (leaf l, slot i) with feature f of coef[l, i, r] * value[l, c]
-    flat_f = g.feature.reshape(-1)
-    order = np.argsort(flat_f, kind="stable")
-    sorted_f = flat_f[order]
-    starts = np.flatnonzero(np.r_[True, sorted_f[1:] != sorted_f[:-1]])
-    feats = sorted_f[starts]
-    coef = coef[order]
-    vals = np.repeat(g.value, k, axis=0)[order]  # (L*k, outputs)
-    for c in range(g.value.shape[1]):
-        phi[:, feats, c] += np.add.reduceat(coef * vals[:, c, None], starts, axis=0).T
+def _batches(trees: List[TreePaths]) -> List[List[TreePaths]]:
+    """Consecutive trees, up to BATCH_NODES nodes or TABLE_BYTES of tables (at the largest table_k) a batch."""
+    out: List[List[TreePaths]] = [[]]
+    nodes = rows = width = 0
+    for t in trees:
+        r, w = t.table_shape(MAX_TABLE_K)
+        if out[-1] and (nodes + t.n_nodes > BATCH_NODES or (rows + r) * max(width, w) * 8 > TABLE_BYTES):
+            out.append([])
+            nodes = rows = width = 0
+        out[-1].append(t)
+        nodes += t.n_nodes
+        rows += r
+        width = max(width, w)
+    return out
+
+
+class _ByFeature:
+    """Adds the values of (leaf, slot) columns, times their leaf's values, into phi (rows, features, outputs):
+    one matmul with a dense (columns, features x outputs) matrix when that is narrow, else the columns
+    sorted by feature and one small matmul per feature (wide data, many classes)."""
+
+    def __init__(self, feature: np.ndarray, value: np.ndarray, valid: np.ndarray) -> None:
+        cols = np.flatnonzero(valid)
+        self.features = np.unique(feature[cols])
+        K = value.shape[1]
+        self.dense: Optional[np.ndarray] = None
+        if len(self.features) * K <= DENSE_COLUMNS:
+            W = np.zeros((len(valid), len(self.features), K))
+            W[cols, np.searchsorted(self.features, feature[cols]), :] = value[cols]
+            self.dense = W.reshape(len(valid), -1)
+            return
+        self.order = cols[np.argsort(feature[cols], kind="stable")]
+        f = feature[self.order]
+        starts = np.flatnonzero(np.r_[True, f[1:] != f[:-1]]) if len(f) else np.zeros(0, dtype=np.int64)
+        self.groups = list(zip(f[starts].tolist(), starts.tolist(), np.r_[starts[1:], len(f)].tolist()))
+        self.value = value[self.order]  # (columns, outputs)
+
+    @property
+    def nbytes(self) -> int:
+        return self.dense.nbytes if self.dense is not None else self.value.nbytes + self.order.nbytes
+
+    def add(self, C: np.ndarray, phi: np.ndarray) -> None:
+        """C (rows, columns)."""
+        if self.dense is not None:
+            phi[:, self.features, :] += (C @ self.dense).reshape(len(C), len(self.features), -1)
+            return
+        Cs = np.take(C, self.order, axis=1)
+        for f, a, b in self.groups:
+            phi[:, f, :] += Cs[:, a:b] @ self.value[a:b]
+
+
+class _Polynomials:
+    """The leaves of one slot count k evaluated by polynomials."""
+
+    def __init__(self, p: Paths, a: int, b: int, k: int, pair0: int) -> None:
+        self.k, self.n = k, b - a
+        self.pairs = slice(int(p.pair_start[a]) - pair0, int(p.pair_start[b]) - pair0)
+        self.z = p.leaf_z[a:b, :k]
+        self.w = shapley_weights(k)
+        self.H = h_table(self.z, self.w)
+        self.by_feature = _ByFeature(p.leaf_feature[a:b, :k].reshape(-1), np.repeat(p.leaf_value[a:b], k, axis=0),
+                                     np.ones(self.n * k, dtype=bool))
+
+    def add(self, o_pairs: np.ndarray, phi: np.ndarray) -> None:
+        n = o_pairs.shape[1]
+        o = o_pairs[self.pairs].reshape(self.n, self.k, n)
+        values = polynomial_values(o, self.z, self.H, self.w)
+        self.by_feature.add(values.reshape(self.n * self.k, n).T, phi)
+
+
+class _Plan:
+    """One batch of trees for leaves of up to ``kt`` slots by table: those leaves (a prefix: leaves are
+    sorted by k), their tables, and the polynomial groups for the rest. Kept by the explainer for the
+    next call with the same ``kt`` while their size allows."""
+
+    def __init__(self, p: Paths, kt: int) -> None:
+        self.p = p
+        k = p.leaf_k
+        while True:
+            t = int(np.searchsorted(k, kt, side="right"))
+            width = int(k[t - 1]) if t else 0
+            if int((1 << k[:t]).sum()) * width * 8 <= TABLE_BYTES or kt == 0:
+                break
+            kt -= 1
+        self.t, self.width = t, width
+        self.strict = "all" if p.split_strict.all() else "none" if not p.split_strict.any() else "mixed"
+        # per row: the split inputs and decisions, the masks, table indices, gathered values (and a sorted copy)
+        self.row_bytes = 10 * len(p.split_feature) + 2 * p.n_nodes + 8 * t + 16 * t * width
+        if t:
+            self._build_tables()
+        pair0 = int(p.pair_start[t])
+        self.cond0 = int(p.cond_start[pair0]) if t < len(k) else 0
+        self.cond_start = p.cond_start[pair0:] - self.cond0
+        self.polys = []
+        a = t
+        while a < len(k):
+            b = int(np.searchsorted(k, k[a], side="right"))
+            self.polys.append(_Polynomials(p, a, b, int(k[a]), pair0))
+            self.row_bytes = max(self.row_bytes, 8 * (b - a) * (4 * int(k[a]) + 1))
+            a = b
+        if self.polys:  # the polynomials' conditions and one fractions, bool
+            self.row_bytes += len(p.cond_split) - self.cond0 + len(self.cond_start)
+        self.nbytes = (self.table.nbytes + self.by_feature.nbytes if t else 0) + sum(
+            g.H.nbytes + g.by_feature.nbytes for g in self.polys)
+
+    def chunk(self, n_rows: int) -> int:
+        return max(1, min(n_rows, CHUNK_BYTES // max(1, self.row_bytes)))
+
+    def _build_tables(self) -> None:
+        p, t, width = self.p, self.t, self.width
+        k = p.leaf_k[:t]
+        sizes = 1 << k
+        self.base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.table = np.zeros((int(sizes.sum()), width))
+        a = 0
+        while a < t:
+            kg = int(k[a])
+            b = int(np.searchsorted(k, kg, side="right"))
+            step = max(1, CHUNK_BYTES // (8 * (kg + 2) << kg))  # leaf_tables' work arrays per leaf
+            for c in range(a, b, step):
+                d = min(b, c + step)
+                start = int(self.base[c])
+                self.table[start: start + ((d - c) << kg), :kg] = leaf_tables(p.leaf_z[c:d, :kg]).reshape(-1, kg)
+            a = b
+        valid = (np.arange(width)[None, :] < k[:, None]).reshape(-1)
+        self.by_feature = _ByFeature(p.leaf_feature[:t, :width].reshape(-1), np.repeat(p.leaf_value[:t], width, axis=0), valid)
+
+    def _decisions(self, XT: np.ndarray, has_nan: bool) -> np.ndarray:
+        """(splits, rows) bool: the row goes left."""
+        p = self.p
+        xv = XT[p.split_feature]
+        thr = p.split_threshold[:, None]
+        if self.strict == "all":
+            dec = xv < thr
+        elif self.strict == "none":
+            dec = xv <= thr
+        else:
+            dec = np.where(p.split_strict[:, None], xv < thr, xv <= thr)
+        if has_nan:
+            nan = np.isnan(xv)
+            if nan.any():
+                if (nan & ~p.split_nan_ok[:, None]).any():
+                    raise ValueError("missing value (NaN) in a feature this tree cannot route")
+                dec = np.where(nan, p.split_nan_left[:, None], dec)
+        return dec
+
+    def add(self, XT: np.ndarray, phi: np.ndarray, has_nan: bool, masks: np.ndarray) -> None:
+        """Add the batch's values for the rows of ``XT`` (features, rows) into ``phi``; ``masks``
+        (nodes, >= rows) uint16 has zero rows at the trees' roots."""
+        p, n = self.p, XT.shape[1]
+        dec = self._decisions(XT, has_nan)
+        if self.t:
+            M = masks[:, :n]
+            for lv in p.levels:
+                toward = dec[lv.split]
+                toward ^= lv.right
+                dbit = toward.astype(np.uint16)
+                dbit *= lv.bit
+                Mp = M[lv.parent]
+                M[lv.child] = np.where(lv.repeat, Mp & ~(lv.bit ^ dbit), Mp | dbit)
+            idx = M[p.leaf_node[: self.t]].T + self.base  # (rows, leaves) int64
+            self.by_feature.add(np.take(self.table, idx, axis=0).reshape(n, -1), phi)
+        if self.polys:
+            toward = dec[p.cond_split[self.cond0:]]
+            toward ^= p.cond_right[self.cond0:, None]
+            o_pairs = np.logical_and.reduceat(toward, self.cond_start, axis=0)
+            for g in self.polys:
+                g.add(o_pairs, phi)
 
 
 class TreeExplainer:
@@ -94,111 +224,43 @@ class TreeExplainer:
 
     def __init__(self, ensemble: TreeEnsemble) -> None:
         self.ensemble = ensemble
-        self.table: PathTable = path_table(ensemble)
-        self.expected_value = self.table.expected
-        self._w = {g.k: shapley_weights(g.k) for g in self.table.groups}
-        self._H = [_h_table(g.z, self._w[g.k]) for g in self.table.groups]
+        self.batches = [flatten(b) for b in _batches([walk(t, ensemble.n_outputs) for t in ensemble.trees])] if ensemble.trees else []
+        self.expected_value = np.asarray(ensemble.offset, dtype=np.float64) + sum(
+            (b.expected for b in self.batches), np.zeros(ensemble.n_outputs))
+        self.n_leaves = sum(len(b.leaf_k) for b in self.batches)
+        self._plans: Dict[Tuple[int, int], _Plan] = {}
+        self._plan_bytes = 0
+
+    def _plan(self, i: int, kt: int) -> _Plan:
+        plan = self._plans.get((i, kt))
+        if plan is None:
+            plan = _Plan(self.batches[i], kt)
+            if self._plan_bytes + plan.nbytes <= KEEP_BYTES:
+                self._plans[(i, kt)] = plan
+                self._plan_bytes += plan.nbytes
+        return plan
 
     def shap_values(self, X: np.ndarray, on_chunk: Optional[Callable[[int], None]] = None) -> np.ndarray:
+        """``on_chunk(done)`` after each chunk, ``done`` counting rows: the share of the work done times n."""
         XT = np.ascontiguousarray(as_float32(X).T)
         n = XT.shape[1]
-        phi = np.zeros((n, self.ensemble.n_features, self.table.n_outputs))
-        width = max((len(g.z) * (g.k + 1) for g in self.table.groups), default=1)
-        step = max(1, CHUNK_ELEMENTS // width)
-        for a in range(0, n, step):
-            XTa = XT[:, a: a + step]
-            part = phi[a: a + step]
-            for g, H in zip(self.table.groups, self._H):
-                _group_phi(g, XTa, H, self._w[g.k], part)
-            if on_chunk is not None:
-                on_chunk(min(n, a + step))
+        phi = np.zeros((n, self.ensemble.n_features, self.ensemble.n_outputs))
+        if n == 0:
+            return phi
+        has_nan = bool(np.isnan(XT).any())
+        nb, kt = len(self.batches), table_k(n)
+        for i in range(nb):
+            plan = self._plan(i, kt)
+            step = plan.chunk(n)
+            masks = np.zeros((plan.p.n_nodes, step), dtype=np.uint16) if plan.t else np.zeros((0, 0), dtype=np.uint16)
+            for a in range(0, n, step):
+                plan.add(XT[:, a: a + step], phi[a: a + step], has_nan, masks)
+                if on_chunk is not None:
+                    on_chunk((i * n + min(n, a + step)) // nb)
         return phi
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """The model output from the path table (prod of one fractions): equals the trees' output."""
-        XT = np.ascontiguousarray(as_float32(X).T)
-        out = np.tile(self.table.constant, (XT.shape[1], 1))
-        for g in self.table.groups:
-            reach = _one_fractions(g, XT).prod(axis=0)  # (L, n)
-            out += reach.T @ g.value
-        return out
 
 
 def tree_shap(ensemble: TreeEnsemble, X: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """(shap values (n, features, outputs), expected value (outputs,))."""
     ex = TreeExplainer(ensemble)
     return ex.shap_values(X), ex.expected_value
-
-
-# -- Algorithm 2, as published ----------------------------------------------------------------------
-
-class _PathElem:
-    __slots__ = ("d", "z", "o", "w")
-
-    def __init__(self, d: int, z: float, o: float, w: float) -> None:
-        self.d, self.z, self.o, self.w = d, z, o, w
-
-
-def _copy(m: List[_PathElem]) -> List[_PathElem]:
-    return [_PathElem(e.d, e.z, e.o, e.w) for e in m]
-
-
-def _extend(m: List[_PathElem], pz: float, po: float, pi: int) -> List[_PathElem]:
-    l = len(m)
-    m = _copy(m)
-    m.append(_PathElem(pi, pz, po, 1.0 if l == 0 else 0.0))
-    for i in range(l - 1, -1, -1):
-        m[i + 1].w += po * m[i].w * (i + 1) / (l + 1)
-        m[i].w = pz * m[i].w * (l - i) / (l + 1)
-    return m
-
-
-def _unwind(m: List[_PathElem], i: int) -> List[_PathElem]:
-    l = len(m) - 1  # index of the last element (the paper's l is len(m), 1-based)
-    n = m[l].w
-    out = _copy(m[:l])
-    zi, oi = m[i].z, m[i].o
-    for j in range(l - 1, -1, -1):
-        if oi != 0:
-            t = out[j].w
-            out[j].w = n * (l + 1) / ((j + 1) * oi)
-            n = t - out[j].w * zi * (l - j) / (l + 1)
-        else:
-            out[j].w = out[j].w * (l + 1) / (zi * (l - j))
-    for j in range(i, l):
-        out[j].d, out[j].z, out[j].o = m[j + 1].d, m[j + 1].z, m[j + 1].o
-    return out
-
-
-def tree_shap_reference(tree: Tree, x: Sequence[float], phi: np.ndarray) -> None:
-    """Add one tree's SHAP values for row ``x`` (already float32-rounded) into ``phi`` (features, outputs)."""
-
-    def recurse(j: int, m: List[_PathElem], pz: float, po: float, pi: int) -> None:
-        m = _extend(m, pz, po, pi)
-        if tree.is_leaf(j):
-            for i in range(1, len(m)):
-                w = sum(e.w for e in _unwind(m, i))
-                phi[m[i].d] += w * (m[i].o - m[i].z) * tree.value[j]
-            return
-        left, right = int(tree.left[j]), int(tree.right[j])
-        d = int(tree.feature[j])
-        h, c = (left, right) if tree.goes_left(j, x[d]) else (right, left)
-        iz = io = 1.0
-        k = next((i for i in range(1, len(m)) if m[i].d == d), None)
-        if k is not None:
-            iz, io = m[k].z, m[k].o
-            m = _unwind(m, k)
-        rj = tree.cover[j]
-        recurse(h, m, iz * tree.cover[h] / rj, io, d)
-        recurse(c, m, iz * tree.cover[c] / rj, 0.0, d)
-
-    recurse(0, [], 1.0, 1.0, -1)
-
-
-def tree_shap_reference_ensemble(ensemble: TreeEnsemble, X: np.ndarray) -> np.ndarray:
-    X = as_float32(X)
-    phi = np.zeros((X.shape[0], ensemble.n_features, ensemble.n_outputs))
-    for r in range(X.shape[0]):
-        for t in ensemble.trees:
-            tree_shap_reference(t, X[r], phi[r])
-    return phi
