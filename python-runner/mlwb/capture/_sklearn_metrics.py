@@ -6,7 +6,7 @@
   ``predict_log_proba`` / ``decision_function`` / ``score_samples`` / ``fit_predict`` of an estimator fitted in
   the run (or a numpy view of it: ``proba[:, 1]``) -> metric ``<data>/<function>``;
 - ``estimator.score(X, y)`` of an estimator fitted in the run -> metric ``<data>/<Class>.score``;
-- ``classification_report`` and ``confusion_matrix`` on such predictions -> JSON run files
+- ``classification_report`` and ``confusion_matrix`` (``ConfusionMatrixDisplay``'s too) on such predictions -> JSON run files
   ``reports/<data>/classification_report.json`` / ``confusion_matrix.json`` (``-2``, ``-3``... when computed
   again), shown in the run dashboard.
 
@@ -42,6 +42,7 @@ SCALAR_SUFFIXES = ("_score", "_error", "_loss", "_deviance")
 SCALAR_EXTRA = {"matthews_corrcoef"}
 NOT_METRICS = {"check_scoring", "get_scorer", "get_scorer_names", "make_scorer", "consensus_score"}
 REPORTS = ("classification_report", "confusion_matrix")
+DISPLAY_MODULE = "sklearn.metrics._plot.confusion_matrix"
 # Helpers that score a model many times over: their inner scores are nested, like a cross-validation's.
 SCORING_HELPERS = {"sklearn.inspection._permutation_importance": "permutation_importance",
                    "sklearn.inspection._partial_dependence": "partial_dependence"}
@@ -93,6 +94,11 @@ def on_metrics_module(module: Any) -> None:
             setattr(module, name, _wrap_metric(fn, name, report=True))
         elif name.endswith(SCALAR_SUFFIXES) or name in SCALAR_EXTRA:
             setattr(module, name, _wrap_metric(fn, name, report=False))
+    # ConfusionMatrixDisplay.from_predictions / from_estimator compute theirs with the name they imported.
+    display = sys.modules.get(DISPLAY_MODULE)
+    original = getattr(display, "confusion_matrix", None)
+    if display is not None and inspect.isfunction(original) and not getattr(original, _MARK, False):
+        display.confusion_matrix = getattr(module, "confusion_matrix", original)
 
 
 def on_scoring_helper(module: Any) -> None:
@@ -220,19 +226,25 @@ def _is_fit_data(est: Any, X: Any) -> bool:
 
 
 def _track(out: Any, est: Any, X: Any) -> None:
-    key = id(out)
-    try:
-        ref = weakref.ref(out, lambda r, k=key: _forget(k, r))
-    except TypeError:  # a list or a tuple: not followed
-        return
     x_ref = x_name = None
     if X is not None:
         try:
             x_ref = weakref.ref(X)
         except TypeError:  # a list of rows: named now, while the caller still holds it
             x_name = name_of(X, sys._getframe(1))
-    _tracked.pop(key, None)
-    _tracked[key] = (ref, Prediction(type(est).__name__, x_ref, x_name, _is_fit_data(est, X)))
+    pred = Prediction(type(est).__name__, x_ref, x_name, _is_fit_data(est, X))
+    # A view (predict_proba's transposed stack) is followed through the array that owns its memory: numpy
+    # gives a view of a view that owner as its base, so `proba[:, 1]` is found by it.
+    for obj in (out, getattr(out, "base", None)):
+        if obj is None:
+            continue
+        key = id(obj)
+        try:
+            ref = weakref.ref(obj, lambda r, k=key: _forget(k, r))
+        except TypeError:  # a list or a tuple: not followed
+            continue
+        _tracked.pop(key, None)
+        _tracked[key] = (ref, pred)
     while len(_tracked) > MAX_TRACKED:
         del _tracked[next(iter(_tracked))]
 

@@ -4,8 +4,9 @@ For a top-level training (not one a search or a cross-validation makes inside; `
 ``train`` an ``XGBClassifier``/``XGBRegressor``... fit makes):
 
 - per round, one point per eval set and metric: ``eval/<set>/<metric>`` at step = round (``eval/train/logloss``,
-  ``eval/validation_0/rmse``; the n-th training of the script, n >= 2, uses ``<set>-<n>`` so curves do not overlap);
-- the booster params ``xgboost.<param>`` and ``xgboost.num_boost_round``;
+  ``eval/validation_0/rmse``; a set name a previous training had is ``<set>-<n>``, so curves do not overlap);
+- for ``xgb.train``, the booster params ``xgboost.<param>`` and ``xgboost.num_boost_round`` (an ``XGBClassifier``'s
+  are its autolog params);
 - ``xgboost/best_iteration`` and ``xgboost/best_score`` (early stopping), ``xgboost/rounds``;
 - the trained booster as XGBoost JSON, ``xgboost/<XGBClassifier|booster>.json`` (the latest one; a save that would
   exceed the capture budget is made when the run ends).
@@ -31,6 +32,7 @@ _MARK = "_mlwb_capture"
 _enabled = False
 _depth = 0
 _trainings = 0
+_set_uses: Dict[str, int] = {}  # eval set name -> trainings that had it
 _pending: Dict[str, Tuple[Any, Dict[str, Any]]] = {}  # file name -> (booster, metadata) whose save was deferred
 
 
@@ -38,6 +40,7 @@ def enable() -> None:
     global _enabled, _trainings
     _enabled = True
     _trainings = 0
+    _set_uses.clear()
     _pending.clear()
     _ambient.add_finisher(finish)
 
@@ -83,9 +86,8 @@ def _wrap_train(fn: Any, callback_base: type, xgboost: Any) -> Any:
         except TypeError:
             return fn(*args, **kwargs)  # xgboost will say what is wrong
         _trainings += 1
-        suffix = "" if _trainings == 1 else f"-{_trainings}"
         journal = exp._run.journal
-        bound.arguments["callbacks"] = [*(bound.arguments.get("callbacks") or ()), _callback(callback_base, journal, suffix)]
+        bound.arguments["callbacks"] = [*(bound.arguments.get("callbacks") or ()), _callback(callback_base, journal)]
         _depth += 1
         try:
             booster = fn(*bound.args, **bound.kwargs)
@@ -104,13 +106,20 @@ def _wrap_train(fn: Any, callback_base: type, xgboost: Any) -> Any:
     return train
 
 
-def _callback(base: type, journal: Any, suffix: str) -> Any:
+def _set_name(data: str) -> str:
+    """An eval set's name in the keys: ``validation_0``, then ``validation_0-2`` in the next training that has one."""
+    n = _set_uses[data] = _set_uses.get(data, 0) + 1
+    return data if n == 1 else f"{data}-{n}"
+
+
+def _callback(base: type, journal: Any) -> Any:
     class EvalLog(base):  # type: ignore[misc, valid-type]
         """One point per eval set and metric after each round."""
 
         def __init__(self) -> None:
             super().__init__()
             self.keys: Dict[Tuple[str, str], str] = {}
+            self.sets: Dict[str, str] = {}
 
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
             t0 = time.perf_counter()
@@ -123,7 +132,8 @@ def _callback(base: type, journal: Any, suffix: str) -> Any:
                         v = values[-1]
                         key = self.keys.get((data, metric))
                         if key is None:
-                            key = self.keys[(data, metric)] = f"eval/{data}{suffix}/{metric}"
+                            name = self.sets.get(data) or self.sets.setdefault(data, _set_name(data))
+                            key = self.keys[(data, metric)] = f"eval/{name}/{metric}"
                         items.append((key, float(v[0] if isinstance(v, tuple) else v)))
                 if items:
                     journal.append_points(items, epoch, time.time())
@@ -136,12 +146,13 @@ def _callback(base: type, journal: Any, suffix: str) -> Any:
 
 
 def _after(exp: Any, booster: Any, arguments: Dict[str, Any], estimator: Optional[Any]) -> None:
-    params = arguments.get("params") or {}
-    if not isinstance(params, dict):
-        params = dict(params)  # a list of (name, value) pairs
-    values = masked_params("xgboost.", params)
-    values["xgboost.num_boost_round"] = arguments.get("num_boost_round", 10)
-    exp._run.journal.add(record("params", values=values))
+    if estimator is None:  # an XGBModel's params are its autolog params already
+        params = arguments.get("params") or {}
+        if not isinstance(params, dict):
+            params = dict(params)  # a list of (name, value) pairs
+        values = masked_params("xgboost.", {k: v for k, v in params.items() if v is not None})  # None: the default
+        values["xgboost.num_boost_round"] = arguments.get("num_boost_round", 10)
+        exp._run.journal.add(record("params", values=values))
     points = [("xgboost/rounds", float(booster.num_boosted_rounds()))]
     for attr in ("best_iteration", "best_score"):
         v = booster.attr(attr)
