@@ -114,9 +114,14 @@ def keep_open(source: str) -> None:
 
     for manager in list(_pylab_helpers.Gcf.get_all_fig_managers()):
         fig = manager.canvas.figure
-        if not _unchanged(fig):
-            number = getattr(manager, "num", None)
+        if _unchanged(fig):
+            continue
+        number = getattr(manager, "num", None)
+        try:  # one figure that cannot be drawn (a bad mathtext label) does not stop the others
             _keep(fig, _title(fig).lower() or (f"figure-{number}" if number is not None else "figure"), source, replace=False)
+        except Exception as e:
+            note_once("figure", f"could not keep figure {number}: {e!r}", "warn")
+            _kept[id(fig)] = (weakref.ref(fig), "", _signature(fig))  # not tried again until it changes
 
 
 def _keep_saved(fig: Any, fname: str, fmt: Optional[str]) -> None:

@@ -11,7 +11,7 @@ For a top-level training (not one a search or a cross-validation makes inside; `
 - the trained booster as XGBoost JSON, ``xgboost/<XGBClassifier|booster>.json`` (the latest one; a save that would
   exceed the capture budget is made when the run ends).
 
-Our callback is appended to a copy of the script's callbacks; it never stops training, and the booster returned is
+Our callback is added to a copy of the script's callbacks; it never stops training, and the booster returned is
 the one xgboost made. xgboost is never imported here: the hook waits for the script's own import.
 """
 from __future__ import annotations
@@ -87,7 +87,11 @@ def _wrap_train(fn: Any, callback_base: type, xgboost: Any) -> Any:
             return fn(*args, **kwargs)  # xgboost will say what is wrong
         _trainings += 1
         journal = exp._run.journal
-        bound.arguments["callbacks"] = [*(bound.arguments.get("callbacks") or ()), _callback(callback_base, journal)]
+        log = _callback(callback_base, journal)
+        bound.arguments["callbacks"] = [*(bound.arguments.get("callbacks") or ()), log]
+        if bound.arguments.get("evals_result") is None:
+            bound.arguments["evals_result"] = {}  # filled at the end: the rounds our callback missed are in it
+        history = bound.arguments["evals_result"]
         _depth += 1
         try:
             booster = fn(*bound.args, **bound.kwargs)
@@ -95,6 +99,7 @@ def _wrap_train(fn: Any, callback_base: type, xgboost: Any) -> Any:
             _depth -= 1
         t0 = time.perf_counter()
         try:
+            log.catch_up(history, booster.num_boosted_rounds())
             _after(exp, booster, bound.arguments, _autolog.top_level_estimator())
         except Exception as e:
             note_once("xgboost", f"could not record an XGBoost training: {e!r}", "warn")
@@ -120,6 +125,14 @@ def _callback(base: type, journal: Any) -> Any:
             super().__init__()
             self.keys: Dict[Tuple[str, str], str] = {}
             self.sets: Dict[str, str] = {}
+            self.logged: Dict[str, int] = {}  # key -> rounds logged
+
+        def key(self, data: str, metric: str) -> str:
+            key = self.keys.get((data, metric))
+            if key is None:
+                name = self.sets.get(data) or self.sets.setdefault(data, _set_name(data))
+                key = self.keys[(data, metric)] = f"eval/{name}/{metric}"
+            return key
 
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
             t0 = time.perf_counter()
@@ -127,14 +140,10 @@ def _callback(base: type, journal: Any) -> Any:
                 items = []
                 for data, metrics in evals_log.items():
                     for metric, values in metrics.items():
-                        if not values:
-                            continue
-                        v = values[-1]
-                        key = self.keys.get((data, metric))
-                        if key is None:
-                            name = self.sets.get(data) or self.sets.setdefault(data, _set_name(data))
-                            key = self.keys[(data, metric)] = f"eval/{name}/{metric}"
-                        items.append((key, float(v[0] if isinstance(v, tuple) else v)))
+                        if values:
+                            key = self.key(data, metric)
+                            items.append((key, _number(values[-1])))
+                            self.logged[key] = len(values)
                 if items:
                     journal.append_points(items, epoch, time.time())
             except Exception as e:  # the run may have ended; training goes on regardless
@@ -142,7 +151,23 @@ def _callback(base: type, journal: Any) -> Any:
             budget.add(time.perf_counter() - t0)
             return False
 
+        def catch_up(self, history: Any, rounds: int) -> None:
+            """Log the rounds after_iteration was not called for: xgboost keeps its callbacks in a set and stops
+            asking them once one has ended training (early stopping), so ours may miss the last round."""
+            t = time.time()
+            for data, metrics in history.items():
+                for metric, values in metrics.items():
+                    key = self.key(data, metric)
+                    first = rounds - len(values)  # the round of values[0] (a continued training starts later)
+                    for i in range(self.logged.get(key, 0), len(values)):
+                        journal.append_points([(key, _number(values[i]))], first + i, t)
+                    self.logged[key] = len(values)
+
     return EvalLog()
+
+
+def _number(v: Any) -> float:
+    return float(v[0] if isinstance(v, tuple) else v)  # xgb.cv's values are (mean, std)
 
 
 def _after(exp: Any, booster: Any, arguments: Dict[str, Any], estimator: Optional[Any]) -> None:
