@@ -31,6 +31,25 @@ def assert_close(got: object, expected: object) -> None:
         assert got == pytest.approx(expected)
 
 
+CASES = json.loads((Path(__file__).parent / "data" / "capture" / "report-cases.json").read_text())
+
+
+def assert_like_the_cases(report: dict) -> None:
+    """A report the runner wrote has the shape of the valid cases the dashboard is tested on
+    (test/unit/dashboard/run-media.test.ts parses each of them)."""
+    (case, *_) = [c["file"] for c in CASES["valid"] if c["file"]["kind"] == report["kind"]]
+    assert set(report) == set(case)
+    assert report["version"] == case["version"] and isinstance(report["dataset"], str) and isinstance(report["estimator"], str)
+    if report["kind"] == "classification_report":
+        row_keys = {k for c in CASES["valid"] if c["file"]["kind"] == "classification_report"
+                    for row in c["file"]["report"].values() if isinstance(row, dict) for k in row}
+        for name, row in report["report"].items():
+            assert (name == "accuracy" and isinstance(row, float)) or set(row) == row_keys, name
+    else:
+        n = len(report["labels"])
+        assert len(report["matrix"]) == n and all(len(r) == n for r in report["matrix"])
+
+
 def digits_split():
     digits = datasets.load_digits()
     data = digits.images.reshape((len(digits.images), -1))
@@ -51,8 +70,10 @@ def test_the_digits_gallery_script_gets_its_accuracy_report_confusion_matrix_and
     assert report["kind"] == "classification_report" and report["dataset"] == "test" and report["estimator"] == "SVC"
     assert_close(report["report"], metrics.classification_report(y_test, predicted, output_dict=True))
     assert kept["reports/test/classification_report.json"]["tags"] == ["report", "classification_report"]
+    assert_like_the_cases(report)
     matrix = json.loads(file_bytes(run_dir, "reports/test/confusion_matrix.json"))  # ConfusionMatrixDisplay's
     assert matrix["labels"] == list(range(10))
+    assert_like_the_cases(matrix)
     assert matrix["matrix"] == metrics.confusion_matrix(y_test, predicted).tolist()
 
     figures = sorted(p for p in kept if p.startswith("figures/"))
