@@ -22,7 +22,8 @@ fit number ``n`` (per estimator class, from 0) of class ``C``:
   (a deferred save of a model whose params were changed after its fit pickles a copy with the fit's params).
 
 Tracking must not slow the script down: the optional work (training scores, model saves) is done
-while it costs at most ``BUDGET`` (3 %) of the time spent fitting plus ``ALLOWANCE_S``; beyond that
+while it, with what the capture hooks spend (:func:`spent_elsewhere`), costs at most ``BUDGET`` (3 %) of the time
+spent fitting plus ``ALLOWANCE_S``; beyond that
 (e.g. a loop of 1,000 tiny models) scores get sparser and saves are deferred, and the latest
 unsaved model of each class is saved when the run ends. Fit times are always logged.
 
@@ -78,6 +79,12 @@ def nested() -> bool:
 def top_level_estimator() -> Optional[Any]:
     """The estimator whose top-level fit is in progress, if any."""
     return _top
+
+
+def spent_elsewhere(seconds: float) -> None:
+    """Time other tracking work (the capture hooks) spent: autolog's optional work shares one budget with it."""
+    global _extra_s
+    _extra_s += seconds
 
 
 _hook: Optional[PatchOnImport] = None

@@ -4,7 +4,8 @@ The hooks' optional work (rendering a figure, computing a report again as a dict
 cost at most ``FRACTION`` of the time the script has run plus ``ALLOWANCE_S``, the pattern of autolog's budget:
 a script that draws a few figures gets all of them; one that renders hundreds in a loop gets them until the
 budget is spent, and the run's log says what was left out. Cheap bookkeeping (a metric point, a params record)
-is always done, and timed too, so ``spent`` is the hooks' whole cost.
+is always done, and timed too, so ``spent`` is the hooks' whole cost. What they spend also counts against
+autolog's budget, so the optional work of both stays within one few-% budget.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 import time
 from typing import Set
 
-from .. import _ambient
+from .. import _ambient, _autolog
 
 FRACTION = 0.03
 ALLOWANCE_S = 2.0
@@ -31,6 +32,7 @@ class Budget:
 
     def add(self, seconds: float) -> None:
         self.spent += seconds
+        _autolog.spent_elsewhere(seconds)  # one budget: autolog's training scores and saves back off meanwhile
 
 
 budget = Budget()

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from typing import Any, Callable, Dict, Set
 
 from .. import _ambient, _params
 from .._records import record
 from .._secrets import looks_secret
-from ._budget import note_once
+from ._budget import budget, note_once
 from ._values import masked_params
 
 OMEGACONF_FUNCTIONS = ("load", "create", "merge", "unsafe_merge", "from_cli", "from_dotlist")
@@ -64,10 +65,12 @@ def _outermost(fn: Any, after: Callable[[Any, tuple, Dict[str, Any]], None]) -> 
         finally:
             _local.depth -= 1
         if _local.depth == 0:
+            t0 = time.perf_counter()
             try:
                 after(result, args, kwargs)
             except Exception as e:  # never the script's problem
                 note_once(f"params:{fn.__qualname__}", f"could not record the values of {fn.__qualname__}: {e!r}", "warn")
+            budget.add(time.perf_counter() - t0)
         return result
 
     setattr(wrapper, _MARK, True)

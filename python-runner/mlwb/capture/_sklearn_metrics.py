@@ -155,10 +155,12 @@ def _wrap_predict(fn: Any, method: str) -> Any:
         finally:
             _scope.leave()
         if self in _fitted:  # checked after the call: fit_predict fits first
+            t0 = time.perf_counter()
             try:
                 _track(out, self, args[0] if args else kwargs.get("X"))
             except Exception as e:
                 note_once("track", f"could not follow a {method} result: {e!r}", "warn")
+            budget.add(time.perf_counter() - t0)
         return out
 
     return _mark(wrapper)
@@ -174,6 +176,7 @@ def _wrap_score(fn: Any) -> Any:
             result = fn(self, *args, **kwargs)
         finally:
             _scope.leave()
+        t0 = time.perf_counter()
         try:
             X = args[0] if args else kwargs.get("X")
             y = args[1] if len(args) > 1 else kwargs.get("y")
@@ -182,6 +185,7 @@ def _wrap_score(fn: Any) -> Any:
             _log_metric(f"{ds}/{type(self).__name__}.score", result)
         except Exception as e:
             note_once("score", f"could not log a {type(self).__name__}.score: {e!r}", "warn")
+        budget.add(time.perf_counter() - t0)
         return result
 
     return _mark(wrapper)
