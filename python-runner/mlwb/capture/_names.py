@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from types import FrameType
 from typing import Any, Iterator, Optional
 
@@ -58,10 +57,3 @@ def name_of(obj: Any, frame: Optional[FrameType]) -> Optional[str]:
                     return ds
     return None
 
-
-def caller() -> Optional[FrameType]:
-    """The frame that called the captured function (the first frame outside mlwb)."""
-    f: Optional[FrameType] = sys._getframe(1)
-    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_OWN_DIR):
-        f = f.f_back
-    return f
