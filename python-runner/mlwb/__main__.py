@@ -32,11 +32,13 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [
        python -m mlwb --version
 
 Runs script.py as `python script.py args` would, tracked as a run in the store ($MLWB_STORE, or the
-nearest .mlwb directory, or ./.mlwb): script, argv, git, interpreter, stdout/stderr, exit status, and
-scikit-learn fits (autolog). Options (before the script):
+nearest .mlwb directory, or ./.mlwb): script, argv, git, interpreter, stdout/stderr, exit status,
+scikit-learn fits (autolog) and what the script computes with scikit-learn, matplotlib, XGBoost, argparse and
+OmegaConf. Options (before the script):
   --experiment NAME   experiment of the run (default: the script's file name without .py)
   --name RUN_NAME     display name of the run
-  --no-autolog        do not log scikit-learn fits
+  --no-autolog        do not log scikit-learn fits, nor what the script computes with its libraries
+                      (metrics, reports, figures, argparse/OmegaConf params, XGBoost: mlwb/capture/)
   --run-id ID         continue run ID, created ahead of this process (a Slurm job submitted from VS Code:
                       run.json and a queued status exist); refused if it is missing or has already ended
 

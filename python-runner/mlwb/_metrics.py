@@ -5,6 +5,7 @@ import json
 import math
 import re
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -164,29 +165,80 @@ class MetricBuilder:
         return self
 
     def read(self, start_index: int = 0, limit: int = 100) -> Dict[str, Any]:
-        """Points of the series named by this builder's prefix, ``limit`` at a time.
+        """The points logged under this builder's prefix, ``limit`` at a time, as ML-Dash returns them.
 
-        Returns ``{"data": [{"step", "value", "time", "index"}...], "startIndex", "endIndex", "total",
-        "hasMore"}``; ``endIndex`` is exclusive, i.e. the ``start_index`` of the next page.
+        A prefix (``metrics("train")``, whose keys are ``train/loss``, ``train/acc``...): one point per
+        ``log()`` call, ``{"index", "data": {"loss": 0.5, "acc": 0.8}, "step", "time", "createdAt"}`` (the
+        fields logged together, named without the prefix). A series itself (``metrics("train/loss")``):
+        ``{"step", "value", "time", "index"}`` per point. Both return ``{"data", "startIndex", "endIndex",
+        "total", "hasMore"}``; ``endIndex`` is exclusive, i.e. the ``start_index`` of the next page.
         """
-        steps, vals, times = self._metrics._series(self._prefix)
         start = max(0, int(start_index))
-        end = min(len(steps), start + max(0, int(limit)))
-        data = [{"step": steps[i], "value": vals[i], "time": times[i], "index": i} for i in range(start, end)]
-        return {"data": data, "startIndex": start, "endIndex": max(start, end), "total": len(steps), "hasMore": end < len(steps)}
+        group = self._metrics._group(self._prefix)
+        if group is not None:
+            end = min(len(group), start + max(0, int(limit)))
+            data = [{"index": i, "data": dict(group[i]["data"]), "step": group[i]["step"], "time": group[i]["time"],
+                     "createdAt": _iso(group[i]["time"])} for i in range(start, end)]
+            total = len(group)
+        else:
+            steps, vals, times = self._metrics._series(self._prefix)
+            end = min(len(steps), start + max(0, int(limit)))
+            data = [{"step": steps[i], "value": vals[i], "time": times[i], "index": i} for i in range(start, end)]
+            total = len(steps)
+        return {"data": data, "startIndex": start, "endIndex": max(start, end), "total": total, "hasMore": end < total}
 
     def stats(self) -> Dict[str, Any]:
-        """``{"count", "firstValue", "lastValue", "min", "max", "mean"}``; min/max/mean ignore NaN."""
-        vals = self._metrics._series(self._prefix)[1]
-        real = [v for v in vals if v == v]
+        """A series: ``{"count", "firstValue", "lastValue", "min", "max", "mean"}`` (min/max/mean ignore NaN).
+
+        A prefix: ``{"name", "count", "totalDataPoints", "firstValue", "lastValue"`` (the first and last points'
+        fields), ``"firstDataAt", "lastDataAt"`` (ISO times), ``"fields": {name: <a series' stats>}}``.
+        """
+        group = self._metrics._group(self._prefix)
+        if group is None:
+            return _value_stats(self._metrics._series(self._prefix)[1])
+        fields: Dict[str, List[float]] = {}
+        for point in group:
+            for name, v in point["data"].items():
+                fields.setdefault(name, []).append(v)
         return {
-            "count": len(vals),
-            "firstValue": vals[0] if vals else None,
-            "lastValue": vals[-1] if vals else None,
-            "min": min(real) if real else None,
-            "max": max(real) if real else None,
-            "mean": math.fsum(real) / len(real) if real else None,
+            "name": self._prefix, "count": len(group), "totalDataPoints": len(group),
+            "firstValue": dict(group[0]["data"]), "lastValue": dict(group[-1]["data"]),
+            "firstDataAt": _iso(group[0]["time"]), "lastDataAt": _iso(group[-1]["time"]),
+            "fields": {name: _value_stats(vals) for name, vals in fields.items()},
         }
+
+
+def _value_stats(vals: List[float]) -> Dict[str, Any]:
+    real = [v for v in vals if v == v]
+    return {
+        "count": len(vals),
+        "firstValue": vals[0] if vals else None,
+        "lastValue": vals[-1] if vals else None,
+        "min": min(real) if real else None,
+        "max": max(real) if real else None,
+        "mean": math.fsum(real) / len(real) if real else None,
+    }
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def group_points(prefix: str, columns: Mapping[str, Tuple[List[Any], List[float], List[float]]]) -> List[Dict[str, Any]]:
+    """The points of the keys under ``prefix/`` as they were logged: values of one ``log()`` call share its time
+    and step, so they form one point ``{"data": {field: value}, "step", "time"}``, in logging order."""
+    cut = len(prefix) + 1
+    flat = [(times[i], steps[i], n, key[cut:], vals[i])
+            for n, (key, (steps, vals, times)) in enumerate(columns.items()) for i in range(len(steps))]
+    flat.sort(key=lambda p: (p[0], p[2]))  # by time, then key order: stable within one call
+    points: List[Dict[str, Any]] = []
+    for t, step, _n, field, v in flat:
+        last = points[-1] if points else None
+        if last is None or last["time"] != t or last["step"] != step or field in last["data"]:
+            last = {"data": {}, "step": step, "time": t}
+            points.append(last)
+        last["data"][field] = v
+    return points
 
 
 class Metrics:
@@ -202,6 +254,7 @@ class Metrics:
         self._builders: Dict[str, MetricBuilder] = {}
         self._root = MetricBuilder(self, "")
         self._reader: Optional[_SeriesReader] = None
+        self._groups: Dict[str, Tuple[Tuple[int, ...], List[Dict[str, Any]]]] = {}
         self.buffer = SummaryBuffer(self)
 
     def __call__(self, prefix: str) -> MetricBuilder:
@@ -227,13 +280,30 @@ class Metrics:
             self._exp._journal().append_points(items, step, time.time())
 
     def _series(self, key: str) -> Tuple[List[Any], List[float], List[float]]:
+        reader = self._read()
+        return reader.get(key) if reader is not None else ([], [], [])
+
+    def _group(self, prefix: str) -> Optional[List[Dict[str, Any]]]:
+        """The points logged under ``prefix/`` (see :func:`group_points`), or None when no key is under it."""
+        reader = self._read()
+        columns = reader.under(prefix) if reader is not None else {}
+        if not columns:
+            return None
+        size = tuple(len(c[0]) for c in columns.values())
+        cached = self._groups.get(prefix)
+        if cached is None or cached[0] != size:  # grouped again only when points were added
+            cached = self._groups[prefix] = (size, group_points(prefix, columns))
+        return cached[1]
+
+    def _read(self) -> Optional["_SeriesReader"]:
         path = self._exp._events_path()
         if path is None:
-            return [], [], []
+            return None
         self._exp.flush()
         if self._reader is None or self._reader.path != path:
             self._reader = _SeriesReader(path)
-        return self._reader.get(key)
+            self._groups = {}
+        return self._reader
 
 
 class _SeriesReader:
@@ -247,6 +317,12 @@ class _SeriesReader:
     def get(self, key: str) -> Tuple[List[Any], List[float], List[float]]:
         self._refresh()
         return self._cols.get(key, ([], [], []))
+
+    def under(self, prefix: str) -> Dict[str, Tuple[List[Any], List[float], List[float]]]:
+        """The series of the keys under ``prefix/``, in the order they first appeared."""
+        self._refresh()
+        head = prefix + "/"
+        return {k: c for k, c in self._cols.items() if k.startswith(head)}
 
     def _refresh(self) -> None:
         try:

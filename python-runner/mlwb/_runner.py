@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _ambient, _autolog, _scheduled, _sysmetrics, _tune_optuna
+from . import _ambient, _autolog, _scheduled, _sysmetrics, _tune_optuna, capture
 from ._capture import TeeStream
 from ._encode import dumps
 from ._channel import connect, say
@@ -345,6 +345,7 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     if autolog:
         _autolog.install()
         _tune_optuna.install()
+        capture.install()  # metrics, figures, argparse/OmegaConf params, XGBoost (mlwb/capture/)
 
     outcome = execute(script, session, main)
 
@@ -354,6 +355,7 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         if autolog:
             _autolog.uninstall()
             _tune_optuna.uninstall()
+            capture.uninstall()
         for tee in tees:
             tee.finish()
         _restore(tees)

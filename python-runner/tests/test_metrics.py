@@ -115,3 +115,34 @@ def test_logging_without_open_run_is_an_error(store: Path) -> None:
         exp.metrics("a").log(x=1)
     with pytest.raises(RuntimeError, match="no open run"):
         exp.log("x")
+
+
+def test_a_prefix_reads_back_the_points_logged_under_it_as_ml_dash_does(store: Path) -> None:
+    # ML-Dash: metrics("train").log(loss=..., accuracy=...) then metrics("train").read() gives those points,
+    # each the dict of the fields logged together.
+    logged = [dict(loss=1 / (e + 1), accuracy=e / 10) for e in range(120)]
+    with Experiment("dash", root=store) as exp:
+        train = exp.metrics("train")
+        for epoch, fields in enumerate(logged):
+            train.log(epoch=epoch, **fields)
+        train.log(lr=0.01)                                    # a call with another field: its own point
+        exp.metrics.log(epoch=3, train=dict(loss=5.0), eval=dict(loss=6.0))  # grouped: train's part is one point
+        exp.metrics("eval").log(loss=0.2)
+        page = train.read()
+        assert (page["startIndex"], page["endIndex"], page["total"], page["hasMore"]) == (0, 100, 122, True)
+        assert [p["data"] for p in page["data"]] == logged[:100]
+        assert [p["step"] for p in page["data"]] == list(range(100))
+        assert page["data"][0]["index"] == 0 and page["data"][0]["createdAt"].endswith("Z")
+        rest = train.read(start_index=100, limit=100)
+        assert [p["data"] for p in rest["data"]] == [*logged[100:], {"lr": 0.01}, {"loss": 5.0}]
+        assert rest["hasMore"] is False and rest["endIndex"] == 122
+        rest["data"][0]["data"]["loss"] = -1.0                # a copy: reading again is unchanged
+        assert train.read(start_index=100, limit=1)["data"][0]["data"] == logged[100]
+        assert exp.metrics("train/loss").read(limit=2)["data"][1]["value"] == 0.5  # a series reads as before
+    stats = exp.metrics("train").stats()
+    assert stats["name"] == "train" and stats["count"] == stats["totalDataPoints"] == 122
+    assert stats["firstValue"] == logged[0] and stats["lastValue"] == {"loss": 5.0}
+    assert stats["fields"]["accuracy"] == exp.metrics("train/accuracy").stats()
+    assert stats["fields"]["loss"]["count"] == 121 and stats["fields"]["lr"]["lastValue"] == 0.01
+    assert stats["firstDataAt"] <= stats["lastDataAt"]
+    assert [p["data"] for p in exp.metrics("eval").read()["data"]] == [{"loss": 6.0}, {"loss": 0.2}]

@@ -43,9 +43,10 @@ def test_top_level_fits_are_logged_with_params_score_and_model(store: Path, tmp_
     assert all(v > 0 for v in s["autolog/LogisticRegression/fit_time_s"]["value"])
     assert s["autolog/LogisticRegression/training_score"]["step"] == [0, 1]
     assert all(0.9 < v <= 1 for v in s["autolog/LogisticRegression/training_score"]["value"])
-    (params,) = of_type(run_dir, "params")  # first fit of the class only
-    v = params["values"]
-    assert v["autolog.LogisticRegression.C"] == 0.5 and v["autolog.LogisticRegression.max_iter"] == 500
+    first, last = of_type(run_dir, "params")  # written again because C changed: the last fit wins
+    assert first["values"]["autolog.LogisticRegression.C"] == 0.5
+    v = last["values"]
+    assert v["autolog.LogisticRegression.C"] == 1.0 and v["autolog.LogisticRegression.max_iter"] == 500
     assert v["autolog.LogisticRegression.class"] == "sklearn.linear_model._logistic.LogisticRegression"
     files = of_type(run_dir, "file")
     assert {f["path"] for f in files} == {"autolog/LogisticRegression.pkl"} and len({f["id"] for f in files}) == 1
@@ -139,3 +140,58 @@ def test_many_tiny_fits_stay_cheap_and_keep_the_latest_model(store: Path, tmp_pa
     assert len(files) <= 300 and len(list((run_dir / "files" / "autolog").iterdir())) == 1
     model = pickle.loads((run_dir / "files" / "autolog" / "DecisionTreeClassifier.pkl").read_bytes())
     assert model.random_state == 299
+
+
+def params_of(run_dir: Path) -> dict:
+    """The params as the index holds them: later records replace earlier values key by key."""
+    out: dict = {}
+    for p in of_type(run_dir, "params"):
+        out.update(p["values"])
+    return out
+
+
+def test_a_warm_started_model_shows_the_params_of_its_last_fit_and_is_saved_as_fitted(store: Path, tmp_path: Path) -> None:
+    # As in scikit-learn's gallery ("Early stopping of Gradient Boosting"): grow the ensemble tree by tree.
+    script = write(tmp_path / "warm.py", """
+        from sklearn.datasets import load_breast_cancer
+        from sklearn.ensemble import GradientBoostingClassifier
+        from sklearn.tree import DecisionTreeClassifier
+
+        X, y = load_breast_cancer(return_X_y=True)
+        gb = GradientBoostingClassifier(n_estimators=1, warm_start=True, max_depth=2, random_state=0)
+        for n in range(1, 61):
+            gb.set_params(n_estimators=n)
+            gb.fit(X, y)
+        print("trees", len(gb.estimators_))
+
+        tree = DecisionTreeClassifier(max_depth=2).fit(X, y)
+        tree.max_depth = 5                     # changed after its last fit: not what the model was fitted with
+    """)
+    result = run_runner(script, store)
+    assert result.returncode == 0, result.stderr
+    assert "trees 60" in result.stdout
+    run_dir = only_run(store)
+    params = params_of(run_dir)
+    assert params["autolog.GradientBoostingClassifier.n_estimators"] == 60
+    assert params["autolog.GradientBoostingClassifier.warm_start"] is True
+    assert fit_steps(run_dir, "GradientBoostingClassifier") == list(range(60))
+    model = pickle.loads((run_dir / "files" / "autolog" / "GradientBoostingClassifier.pkl").read_bytes())
+    assert model.n_estimators == 60 and len(model.estimators_) == 60, "the saved model is the last fit"
+    (tree_file,) = [f for f in of_type(run_dir, "file") if f["path"] == "autolog/DecisionTreeClassifier.pkl"]
+    tree = pickle.loads((run_dir / "files" / "autolog" / "DecisionTreeClassifier.pkl").read_bytes())
+    assert params["autolog.DecisionTreeClassifier.max_depth"] == 2 and tree.max_depth == 2 and tree.get_depth() == 2
+
+
+def test_fits_scikit_learn_makes_inside_a_metric_are_not_the_scripts(store: Path, tmp_path: Path) -> None:
+    script = write(tmp_path / "report.py", """
+        from sklearn.datasets import load_iris
+        from sklearn.metrics import classification_report
+        from sklearn.tree import DecisionTreeClassifier
+        X, y = load_iris(return_X_y=True)
+        clf = DecisionTreeClassifier(random_state=0).fit(X, y)
+        print(classification_report(y, clf.predict(X)))   # fits a LabelEncoder inside
+    """)
+    assert run_runner(script, store).returncode == 0
+    run_dir = only_run(store)
+    assert fit_steps(run_dir, "DecisionTreeClassifier") == [0]
+    assert fit_steps(run_dir, "LabelEncoder") == []

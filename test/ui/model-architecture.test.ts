@@ -1,20 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { page, runCommand, screenshot, webview, workspace } from './workbench';
+import { openFile, page, runCommand, screenshot, webview, workspace } from './workbench';
 
 const SPEC = 'digits-cnn.mlwb-model.json';
-
-async function openFile(name: string): Promise<void> {
-  const p = page();
-  await p.keyboard.press('Control+P');
-  const input = p.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(name);
-  await p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
-  await p.keyboard.press('Enter');
-  await p.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
-}
 
 describe('model spec: the Model Architecture panel, as a user sees it', () => {
   it('opens from the editor title, shows every layer with its output shape and parameters, trains and predicts a digit', async function () {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { contextMenu, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, dismissHover, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 const MODEL = 'iris-classifier';
@@ -95,6 +95,7 @@ describe('model registry journeys in the real workbench', () => {
   });
 
   it('opens the version panel: lineage, file, stage history, and metrics against Production', async () => {
+    await dismissHover();
     await versionRow(1).click();
     const frame = webview();
     await frame.getByTestId('version-title').filter({ hasText: `${MODEL} v1` }).waitFor({ timeout: 30_000 });

@@ -108,19 +108,31 @@ export function webview(): FrameLocator {
 
 /**
  * Right-clicks `row` and clicks `entry` in its context menu, as a user does; the menu is opened again (up to
- * 3 times) when the entry is not in it yet. `whileOpen` runs with the menu shown (a screenshot).
+ * 3 times) when the entry is not in it yet, or when the menu closed before the click (a view refreshing under it).
+ * `whileOpen` runs with the menu shown (a screenshot).
  */
 export async function contextMenu(row: Locator, entry: string | RegExp, whileOpen?: () => Promise<unknown>): Promise<void> {
   const item = page().locator('.context-view .monaco-menu .action-menu-item', { hasText: entry }).first();
   for (let attempt = 1; ; attempt++) {
+    await dismissHover();
     await row.click({ button: 'right' });
-    if (await item.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+    if (await item.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+      await page().waitForTimeout(500); // the menu fades in and ignores a click that comes too soon after it opened
+      await whileOpen?.();
+      if (await item.click({ timeout: 5_000 }).then(() => true, () => false)) return;
+    }
     await page().keyboard.press('Escape');
-    if (attempt === 3) throw new Error(`"${entry}" never appeared in the context menu`);
+    if (attempt === 3) throw new Error(`"${entry}" never appeared in the context menu, or it closed before the click`);
   }
-  await page().waitForTimeout(500); // the menu fades in and ignores a click that comes too soon after it opened
-  await whileOpen?.();
-  await item.click();
+}
+
+/**
+ * Moves the mouse off the lists and waits for the hover it left (a run's or a version's params and metrics table)
+ * to go: a hover left over the rows below takes the next click on one of them.
+ */
+export async function dismissHover(): Promise<void> {
+  await page().mouse.move(1, 1);
+  await page().locator('.context-view .monaco-hover').waitFor({ state: 'detached', timeout: 10_000 });
 }
 
 export function paneBody(viewName: string): Locator {

@@ -92,7 +92,8 @@ describe('Slurm (real single-node cluster)', function () {
     assert.equal(r.job?.id, submitted.jobId);
     assert.equal(r.job?.state, 'COMPLETED');
     assert.equal(r.job?.node, os.hostname().split('.')[0], 'the node it ran on');
-    assert.deepEqual(r.params, { lr: 0.05, steps: 4 });
+    // The script's own params, and its argparse namespace as the runner captured it.
+    assert.deepEqual(r.params, { lr: 0.05, steps: 4, 'args.lr': 0.05, 'args.steps': 4, 'args.sleep': 0.1 });
     const loss = r.metrics.find((m) => m.key === 'train/loss');
     assert.equal(loss?.count, 4);
     assert.equal(loss?.last, 0.05 / 4);
@@ -127,7 +128,7 @@ describe('Slurm (real single-node cluster)', function () {
     assert.equal(r.status, 'completed', r.error);
     assert.notEqual(r.job?.id, first.job?.id);
     assert.deepEqual(r.argv, first.argv);
-    assert.deepEqual(r.params, { lr: 0.05, steps: 4 });
+    assert.deepEqual(r.params, { lr: 0.05, steps: 4, 'args.lr': 0.05, 'args.steps': 4, 'args.sleep': 0.1 });
     assert.equal(r.experiment, first.experiment);
     assert.equal((r.metadata?.slurm as { profile?: string }).profile, 'test');
     assert.match(fs.readFileSync(again.scriptFile, 'utf8'), /^#SBATCH --time=5:00$/m, 'the profile’s time limit');

@@ -5,7 +5,7 @@ import type { LogLevel, RunStatus } from '../../store/records';
 import type { WireSeries, WireSummary } from '../charts/series-wire';
 import { int, level, optStr, pngDataUrl, range, str, stringList, width, xAxis } from '../charts/message-checks';
 
-export const DASHBOARD_PROTOCOL = 2;
+export const DASHBOARD_PROTOCOL = 3;
 
 /** What the webview keeps in its vscode state, so a reload brings the same run back. */
 export interface DashboardState {
@@ -43,7 +43,43 @@ export interface DashboardData {
   params: { key: string; value: string }[];
   metrics: WireSummary[];
   files: { id: string; path: string; size?: number; description?: string }[];
+  /** The run's images (captured matplotlib figures and any PNG/JPEG/GIF it saved), oldest first. */
+  figures: FigureRef[];
+  /** Classification reports and confusion matrices the run kept (run files tagged "report"). */
+  reports: RunReport[];
 }
+
+/** A figure the dashboard lists; its bytes come in a `figures` message (sent again when `version` changes). */
+export interface FigureRef {
+  path: string;
+  version: string;
+  title?: string;
+  size?: number;
+}
+
+/** A figure's image as a data URL, or why it is not shown (too large, unreadable). */
+export interface FigureImage {
+  path: string;
+  version: string;
+  dataUrl?: string;
+  error?: string;
+}
+
+export interface ClassificationRow {
+  label: string;
+  /** "macro avg", "weighted avg"... rather than a class. */
+  average: boolean;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  support: number | null;
+}
+
+/** A report file as the runner writes it (mlwb/capture/_sklearn_metrics.py), validated by the host. */
+export type RunReport =
+  | { kind: 'classification_report'; path: string; dataset: string; estimator: string; rows: ClassificationRow[]; accuracy?: number }
+  | { kind: 'confusion_matrix'; path: string; dataset: string; estimator: string; labels: string[]; matrix: number[][]; normalized: boolean }
+  | { kind: 'invalid'; path: string; error: string };
 
 export interface LogsView {
   seq: number;
@@ -62,6 +98,8 @@ export type ToDashboard =
   /** Answer to `zoom`: one metric re-downsampled for the visible range. */
   | { type: 'series'; v: typeof DASHBOARD_PROTOCOL; seq: number; series: WireSeries }
   | { type: 'logs'; v: typeof DASHBOARD_PROTOCOL; logs: LogsView }
+  /** Images of the figures that are new or changed since the last `figures` message (after `run` and `update`). */
+  | { type: 'figures'; v: typeof DASHBOARD_PROTOCOL; figures: FigureImage[] }
   | { type: 'gone'; runId: string }
   | { type: 'error'; message: string };
 

@@ -1,9 +1,11 @@
 /** The dashboard's state from the store's RunDetail, and what changed between two passes (no `vscode`). */
 import type { MetricSummary, RunDetail } from '../../store/query-types';
 import { summaryToWire } from '../charts/series-wire';
-import type { DashboardData } from './contract';
+import type { DashboardData, RunReport } from './contract';
+import { figureRefs } from './run-media';
 
-export function dashboardData(run: RunDetail): DashboardData {
+/** `reports`: the run's report files as the panel read them (see run-media.ts). */
+export function dashboardData(run: RunDetail, reports: RunReport[] = []): DashboardData {
   return {
     run: {
       id: run.id,
@@ -28,6 +30,8 @@ export function dashboardData(run: RunDetail): DashboardData {
     params: Object.entries(run.params).map(([key, value]) => ({ key, value: paramText(value) })),
     metrics: run.metrics.map(summaryToWire),
     files: run.files.map((f) => ({ id: f.id, path: f.path, size: f.size, description: f.description })),
+    figures: figureRefs(run.files),
+    reports,
   };
 }
 

@@ -2,12 +2,13 @@ import * as vscode from 'vscode';
 import { log, showError } from '../../platform/log';
 import { PanelHost, type PanelKind } from '../../platform/webview-panel';
 import type { WorkspaceStore } from '../../platform/workspace-store';
-import { runFilePath, type RefreshResult, type TrackingStore, type XAxis } from '../../store';
+import { runFilePath, type RefreshResult, type RunDetail, type TrackingStore, type XAxis } from '../../store';
 import { fullSeries, saveCsv, savePng } from '../charts/chart-exports';
 import { bucketsFor, toWire, type WireSeries } from '../charts/series-wire';
 import { parseTags } from '../run-text';
-import { DASHBOARD_PROTOCOL, isDashboardState, parseFromDashboard, type FromDashboard, type LogsView, type ToDashboard } from './contract';
+import { DASHBOARD_PROTOCOL, isDashboardState, parseFromDashboard, type DashboardData, type FromDashboard, type LogsView, type RunReport, type ToDashboard } from './contract';
 import { changedKeys, dashboardData, fingerprints, type MetricFingerprints } from './dashboard-data';
+import { fileVersion, figureImage, isReportFile, readReport } from './run-media';
 
 export const DASHBOARD_VIEW_TYPE = 'mlwb.runDashboard';
 const LOG_PAGE = 200;
@@ -73,6 +74,10 @@ export class RunDashboard implements vscode.Disposable {
   private view: { width: number; xAxis: XAxis } | undefined;
   private readonly zoomed = new Map<string, [number, number]>();
   private seen: MetricFingerprints = new Map();
+  /** Figure path -> the version whose image the webview has. */
+  private figuresSent = new Map<string, string>();
+  /** Report path -> [file version, what it says]: a report file is read again only when the run saves it again. */
+  private readonly reports = new Map<string, [string, RunReport]>();
   private logsQuery: Omit<LogsView, 'total' | 'logs'> = { seq: 0, offset: -1 };
   private updating: Promise<void> | undefined;
   private again = false;
@@ -178,8 +183,11 @@ export class RunDashboard implements vscode.Disposable {
     if (!run) return this.post({ type: 'gone', runId: this.runId });
     this.host.panel.title = `Run: ${run.name}`;
     this.seen = fingerprints(run.metrics);
+    this.figuresSent.clear();
     const series = run.metrics.map((m) => this.series(s, m.key)).filter((x): x is WireSeries => x !== undefined);
-    await this.post({ type: 'run', v: DASHBOARD_PROTOCOL, data: dashboardData(run), series, logs: this.logs(s) });
+    const data = this.data(s, run);
+    await this.post({ type: 'run', v: DASHBOARD_PROTOCOL, data, series, logs: this.logs(s) });
+    await this.sendFigures(s, data);
   }
 
   private async pushUpdate(): Promise<void> {
@@ -192,7 +200,35 @@ export class RunDashboard implements vscode.Disposable {
     const series = keys.map((k) => this.series(s, k)).filter((x): x is WireSeries => x !== undefined);
     // A tailing log view follows the run; a paged or searched one is left where the user put it.
     const logs = this.logsQuery.offset < 0 ? this.logs(s) : undefined;
-    await this.post({ type: 'update', v: DASHBOARD_PROTOCOL, data: dashboardData(run), series, ...(logs ? { logs } : {}) });
+    const data = this.data(s, run);
+    await this.post({ type: 'update', v: DASHBOARD_PROTOCOL, data, series, ...(logs ? { logs } : {}) });
+    await this.sendFigures(s, data);
+  }
+
+  private data(s: TrackingStore, run: RunDetail): DashboardData {
+    const reports: RunReport[] = [];
+    const live = new Set<string>();
+    for (const f of run.files.filter(isReportFile)) {
+      live.add(f.path);
+      const version = fileVersion(f);
+      let cached = this.reports.get(f.path);
+      if (cached?.[0] !== version) {
+        cached = [version, readReport(f.path, () => runFilePath(s.layout, this.runId, f.path))];
+        this.reports.set(f.path, cached);
+      }
+      reports.push(cached[1]);
+    }
+    for (const path of this.reports.keys()) if (!live.has(path)) this.reports.delete(path);
+    return dashboardData(run, reports);
+  }
+
+  /** The images of the figures the webview does not have in their current version (one message, possibly large). */
+  private async sendFigures(s: TrackingStore, data: DashboardData): Promise<void> {
+    const todo = data.figures.filter((f) => this.figuresSent.get(f.path) !== f.version);
+    if (!todo.length) return;
+    const figures = todo.map((f) => figureImage(f, () => runFilePath(s.layout, this.runId, f.path)));
+    for (const f of todo) this.figuresSent.set(f.path, f.version);
+    await this.post({ type: 'figures', v: DASHBOARD_PROTOCOL, figures });
   }
 
   private series(s: TrackingStore, key: string): WireSeries | undefined {
