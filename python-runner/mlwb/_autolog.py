@@ -65,6 +65,10 @@ def install() -> None:
     _hook = replace(_hook, PatchOnImport(_HOOKS, lambda name, e: _warn("install", f"autolog: could not patch {name}: {e!r}")))
 
 
+def enabled() -> bool:
+    return _enabled
+
+
 def uninstall() -> None:
     """Stop logging (patched classes stay patched but pass straight through)."""
     global _enabled
@@ -174,7 +178,7 @@ def _spend_ok() -> bool:
 
 def _log_fit(est: Any, args: tuple, kwargs: Dict[str, Any], elapsed: float) -> None:
     global _fit_s, _extra_s
-    exp = _ambient.owner()
+    exp = _ambient.target()  # the active MLflow nested run, if the script opened one
     if exp is None:
         return
     run = exp._run
