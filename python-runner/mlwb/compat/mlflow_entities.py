@@ -133,6 +133,17 @@ def last_metrics(view: RunView) -> Dict[str, float]:
     return out
 
 
+def run_params(view: RunView) -> Dict[str, str]:
+    """The run's params as text; mlwb's sklearn autolog params (``autolog.<Class>.<name>``) also under their bare
+    name, as MLflow's sklearn autolog logs them, unless the script logged that name itself."""
+    params = {k: param_text(v) for k, v in view.params.items()}
+    for key, v in view.params.items():
+        parts = key.split(".", 2)
+        if len(parts) == 3 and parts[0] == "autolog" and parts[2] != "class":
+            params.setdefault(parts[2], param_text(v))
+    return params
+
+
 def run_tags(view: RunView) -> Dict[str, str]:
     tags = {label: "" for label in view.labels}
     tags.update(view.tags)
@@ -156,5 +167,5 @@ def to_run(view: RunView) -> Run:
                    artifact_uri=(view.dir / "files").as_uri(),
                    lifecycle_stage=LifecycleStage.DELETED if view.deleted else LifecycleStage.ACTIVE,
                    user_id=str(view.manifest.get("user") or ""))
-    data = RunData(metrics=last_metrics(view), params={k: param_text(v) for k, v in view.params.items()}, tags=run_tags(view))
+    data = RunData(metrics=last_metrics(view), params=run_params(view), tags=run_tags(view))
     return Run(info=info, data=data)
