@@ -240,7 +240,12 @@ def _mirror_wandb_run(wandb: Any, run: Any, kwargs: Dict[str, Any]) -> None:
                 _failed("wandb", "log", e)
         return result
 
+    finished = []
+
     def mirrored_finish(*args: Any, **kw: Any) -> Any:
+        if finished:  # again, or from the run's own end (the finisher below): the library alone
+            return finish(*args, **kw)
+        finished.append(True)
         exit_code = kw.get("exit_code", args[0] if args else None)
         if exp._run is not None:
             try:
@@ -267,7 +272,15 @@ def _mirror_wandb_run(wandb: Any, run: Any, kwargs: Dict[str, Any]) -> None:
             wandb.define_metric = mirrored_define
     if getattr(wandb, "log", None) is log or getattr(wandb, "log", None) == log:
         wandb.log = mirrored_log
-    _ambient.add_finisher(lambda holder: mirrored_finish() if exp._run is not None and exp is holder else None)
+    # The script's run ends without wandb.finish(): the summary and saved files are still kept (wandb finishes its own
+    # run at exit).
+    _ambient.add_finisher(lambda holder: _finish_mirror(rec, run, finished) if exp is holder else None)
+
+
+def _finish_mirror(rec: Any, run: Any, finished: list) -> None:
+    if not finished:
+        finished.append(True)
+        rec.finish(dict(getattr(run, "summary", {}) or {}))
 
 
 # -- TensorBoard writers --------------------------------------------------------------------------------

@@ -685,7 +685,9 @@ def init(project: Optional[str] = None, entity: Optional[str] = None, config: An
         _notes.note("wandb:sync_tensorboard", "wandb.init(sync_tensorboard=True): TensorBoard's SummaryWriter is recorded "
                     "into this run directly")
     run = Run(exp, exp._ref["id"], exp._run_name or str(exp.id), labels, notes, group, job_type)
-    _ambient.add_finisher(lambda holder, run=run: run._rec.finish(run.summary) if not run._finished and run._rec else None)
+    # The script's run ends without wandb.finish(): its summary and saved files are kept all the same.
+    _ambient.add_finisher(lambda holder, run=run: run._rec.finish(run.summary)
+                          if not run._finished and run._rec and run._exp is holder else None)
     run.config.update(items)
     return _activate(run)
 
