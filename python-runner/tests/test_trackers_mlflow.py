@@ -198,3 +198,53 @@ def test_the_stand_in_is_only_for_the_runner_and_no_trackers_turns_it_off(store:
     assert statuses(run_dir)[-1]["status"] == "failed"
     on = run_runner(script, store)
     assert on.returncode == 0 and "imported 2." in on.stdout and "+mlwb.standin" in on.stdout
+
+
+def test_model_flavors_images_tables_and_loading_back(store: Path, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("xgboost")
+    script = write(tmp_path / "flavors.py", """
+        import numpy as np
+        import mlflow
+        import torch
+        import xgboost as xgb
+        from sklearn.datasets import load_iris
+        from sklearn.tree import DecisionTreeClassifier
+
+        class Doubler(mlflow.pyfunc.PythonModel):
+            def predict(self, context, model_input, params=None):
+                return [2 * x for x in model_input]
+
+        X, y = load_iris(return_X_y=True)
+        with mlflow.start_run() as run:
+            tree = DecisionTreeClassifier(max_depth=2).fit(X, y)
+            mlflow.sklearn.log_model(tree, name="tree")
+            mlflow.pytorch.log_model(torch.nn.Linear(4, 3), "net")
+            mlflow.xgboost.log_model(xgb.XGBClassifier(n_estimators=3).fit(X, y), "booster")
+            mlflow.pyfunc.log_model("doubler", python_model=Doubler())
+            mlflow.log_image(np.zeros((4, 6, 3), dtype=np.uint8), "images/black.png")
+            mlflow.log_image(np.ones((2, 2)), key="mask", step=3)
+            mlflow.log_table({"a": [1, 2], "b": ["x", "y"]}, "tables/t.json")
+        rid = run.info.run_id
+        print("sk", (mlflow.sklearn.load_model(f"runs:/{rid}/tree").predict(X) == tree.predict(X)).all())
+        print("torch", type(mlflow.pytorch.load_model(f"runs:/{rid}/net")).__name__)
+        print("xgb", type(mlflow.xgboost.load_model(f"runs:/{rid}/booster")).__name__)
+        print("pyfunc-xgb", len(mlflow.pyfunc.load_model(f"runs:/{rid}/booster").predict(X)))
+        print("doubled", mlflow.pyfunc.load_model(f"runs:/{rid}/doubler").predict([1, 2]))
+        mlflow.sklearn.save_model(tree, "saved_tree")
+        print("saved", (mlflow.sklearn.load_model("saved_tree").predict(X) == tree.predict(X)).all())
+    """)
+    result = run_runner(script, store, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for line in ("sk True", "torch Linear", "xgb XGBClassifier", "pyfunc-xgb 150", "doubled [2, 4]", "saved True"):
+        assert line in out, out
+    (run_dir,) = run_dirs(store)
+    f = files(run_dir)
+    assert {"tree/model.pkl", "net/data/model.pth", "booster/model.json", "doubler/python_model.pkl",
+            "images/black.png", "images/mask/step_3.png", "tables/t.json"} <= set(f)
+    assert all("model" in f[p]["tags"] for p in ("tree/model.pkl", "net/data/model.pth", "booster/model.json"))
+    assert '"learner"' in (run_dir / "files" / "booster" / "model.json").read_text()[:2000]  # XGBoost JSON, as Register Model detects it
+    import json
+    assert json.loads((run_dir / "files" / "tables" / "t.json").read_text()) == {"columns": ["a", "b"], "data": [[1, "x"], [2, "y"]]}
+    assert (tmp_path / "saved_tree" / "MLmodel").is_file()

@@ -97,3 +97,35 @@ def test_wandb_step_rules_config_access_and_errors(store: Path, tmp_path: Path) 
     assert statuses(first)[-1]["status"] == "completed"
     assert experiment_of(second) == "second" and statuses(second)[-1]["status"] == "failed"
     assert statuses(second)[-1]["exit_code"] == 2
+
+
+def test_wandb_files_artifacts_and_charts(store: Path, tmp_path: Path) -> None:
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "model.bin").write_bytes(b"weights-1")
+    script = write(tmp_path / "files.py", """
+        import wandb
+        run = wandb.init(project="files")
+        wandb.save("ckpt/*.bin")
+        open("ckpt/model.bin", "wb").write(b"weights-2")   # saved again, as it is at the end
+        art = wandb.Artifact("dataset", type="dataset", metadata={"rows": 2})
+        with art.new_file("rows.csv") as f:
+            f.write("a,b\\n1,2\\n")
+        run.log_artifact(art, aliases=["latest"])
+        wandb.log({"cm": wandb.plot.confusion_matrix(y_true=[0, 1, 1], preds=[0, 1, 0], class_names=["no", "yes"]),
+                   "curve": wandb.plot.line(wandb.Table(columns=["x", "y"], data=[[0, 1], [1, 2]]), "x", "y", title="c")})
+        wandb.finish()
+    """)
+    result = run_runner(script, store)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = run_dirs(store)
+    f = files(run_dir)
+    assert (run_dir / "files" / "ckpt" / "model.bin").read_bytes() == b"weights-2"
+    assert (run_dir / "files" / "artifacts" / "dataset" / "rows.csv").read_text() == "a,b\n1,2\n"
+    meta = json.loads((run_dir / "files" / "artifacts" / "dataset" / "artifact.json").read_text())
+    assert meta["type"] == "dataset" and meta["metadata"] == {"rows": 2} and meta["aliases"] == ["latest"]
+    (cm,) = [p for p in f if p.startswith("media/cm/")]
+    with open(run_dir / "files" / cm, newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["Actual", "Predicted", "nPredictions"]
+    assert ["yes", "no", "1"] in rows and ["yes", "yes", "1"] in rows and ["no", "no", "1"] in rows
+    assert any(p.startswith("media/curve/") for p in f)
