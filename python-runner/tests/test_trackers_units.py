@@ -78,3 +78,25 @@ def test_histogram_summary_ignores_non_finite_values_but_counts_them() -> None:
 
 def test_table_csv_quotes_cells() -> None:
     assert table_csv(["a", "b"], [["x,y", None], [1, 2.5]]) == b'a,b\n"x,y",\n1,2.5\n'
+
+
+def test_the_store_reader_skips_malformed_records_and_keeps_the_rest(tmp_path) -> None:
+    import json as _json
+
+    from mlwb.compat import _store_reader
+
+    run = tmp_path / "runs" / "20260101-000000-abcdef"
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(_json.dumps({"id": run.name, "name": "r", "experiment": {"id": "e", "name": "e"}, "created": 1}))
+    lines = [
+        {"t": "metrics", "series": {"bad": {"step": [0], "value": [None], "time": [1]}}},
+        {"t": "metrics", "series": {"short": {"step": [0, 1], "value": [1], "time": [1, 2]}}},
+        {"t": "metrics", "series": {"ok": {"step": [0, 1], "value": [1, "NaN"], "time": [1, 2]}}},
+        {"t": "tags", "tags": ["not", "a", "dict"]},
+        {"t": "params", "values": {"lr": 0.1}},
+        "not json",
+    ]
+    (run / "events.jsonl").write_text("".join((x if isinstance(x, str) else _json.dumps(x)) + "\n" for x in lines) + '{"t": "torn')
+    (view,) = _store_reader.list_runs(tmp_path)
+    assert set(view.series) == {"ok"} and view.series["ok"][0] == [0, 1]
+    assert view.params == {"lr": 0.1} and view.tags == {}

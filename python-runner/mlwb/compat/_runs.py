@@ -2,7 +2,6 @@
 log params, points, tags and files into it. The adapters only translate their library's calls into these."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import time
@@ -103,8 +102,10 @@ def save_file(exp: Experiment, local: "str | os.PathLike[str]", rel: str, **kw: 
 
 def save_bytes(exp: Experiment, rel: str, data: bytes, **kw: Any) -> Dict[str, Any]:
     prefix, name = _split(rel)
-    builder = exp.files(prefix)
-    return builder._save(name, lambda tmp: Path(tmp).write_bytes(data) and None, **kw)
+    def produce(tmp: str) -> None:
+        Path(tmp).write_bytes(data)
+
+    return exp.files(prefix)._save(name, produce, **kw)
 
 
 def save_text(exp: Experiment, rel: str, text: str, **kw: Any) -> Dict[str, Any]:
@@ -119,12 +120,6 @@ def save_figure(exp: Experiment, rel: str, fig: Any, **savefig_kw: Any) -> Dict[
     """A matplotlib figure as a PNG (or the format its name says) run file, tagged ``figure``."""
     prefix, name = _split(rel)
     return exp.files(prefix).save_fig(fig, to=name, tags=["figure"], **savefig_kw)
-
-
-def figure_png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def files_dir(exp: Experiment) -> Optional[Path]:

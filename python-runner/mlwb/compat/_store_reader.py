@@ -100,7 +100,10 @@ def _read(run_dir: Path) -> Optional[RunView]:
         except ValueError:
             continue
         if isinstance(rec, dict):
-            _apply(view, rec)
+            try:
+                _apply(view, rec)
+            except (TypeError, ValueError, AttributeError, KeyError):
+                continue  # a malformed record is skipped, as the extension does; never the whole read
     _cache[run_dir] = (stamp, view)
     return _copy(view)
 
@@ -109,10 +112,13 @@ def _apply(view: RunView, rec: Dict[str, Any]) -> None:
     t = rec.get("t")
     if t == "metrics":
         for key, c in (rec.get("series") or {}).items():
+            steps, values, times = list(c["step"]), [decode_number(v) for v in c["value"]], list(c["time"])
+            if not len(steps) == len(values) == len(times):
+                continue
             cols = view.series.setdefault(key, ([], [], []))
-            cols[0].extend(c.get("step", []))
-            cols[1].extend(decode_number(v) for v in c.get("value", []))
-            cols[2].extend(c.get("time", []))
+            cols[0].extend(steps)
+            cols[1].extend(values)
+            cols[2].extend(times)
     elif t == "params" and isinstance(rec.get("values"), dict):
         view.params.update(rec["values"])
     elif t == "tags" and isinstance(rec.get("tags"), dict):

@@ -24,8 +24,8 @@ from .._experiment import Experiment
 from .._store import resolve_store
 from . import _notes, _runs, _store_reader, run_filter
 from ._media import dataframe_rows, image_png
-from .mlflow_entities import (STATUS, Experiment as MlflowExperiment, FileInfo, LifecycleStage, Metric, MlflowException,
-                              Run, RunInputs, RunStatus, ViewType, to_run)
+from .mlflow_entities import (Experiment as MlflowExperiment, FileInfo, Metric, MlflowException, Run, RunInputs, RunStatus,
+                              ViewType, to_run)
 from .mlflow_models import Dataset, copy_out
 
 _END_STATUS = {"FINISHED": "completed", "FAILED": "failed", "KILLED": "cancelled"}
@@ -517,7 +517,7 @@ def get_metric_history(run_id: str, key: str) -> List[Metric]:
     return [Metric(key, v, int(round(t * 1000)), int(s)) for s, v, t in zip(steps, values, times)]
 
 
-def _lookup(view: _store_reader.RunView, run: Run) -> run_filter.Lookup:
+def _lookup(run: Run) -> run_filter.Lookup:
     def lookup(kind: str, key: str) -> Any:
         if kind == "metrics":
             return run.data.metrics.get(key)
@@ -548,7 +548,7 @@ def _search(experiment_ids: Optional[Iterable[str]], filter_string: str, run_vie
         if (run_view_type == ViewType.ACTIVE_ONLY and view.deleted) or (run_view_type == ViewType.DELETED_ONLY and not view.deleted):
             continue
         run = to_run(view)
-        lookup = _lookup(view, run)
+        lookup = _lookup(run)
         if run_filter.matches(clauses, lookup):
             found.append((run, lookup))
     found.sort(key=lambda r: (r[0].info.start_time, r[0].info.run_id), reverse=True)  # newest first, MLflow's default
