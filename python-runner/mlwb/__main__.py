@@ -1,6 +1,6 @@
 """``python -m mlwb``: the runner.
 
-    python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--run-id ID] script.py [args...]
+    python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--no-trackers] [--run-id ID] script.py [args...]
     python -m mlwb serve --model PATH [--host H] [--port N] [--token T] ...   # see _serve.py
     python -m mlwb predict --model PATH --input CSV [--output CSV] ...       # see _predict.py
     python -m mlwb tune --spec tune.json [--script train.py] ...               # see _tune_cli.py
@@ -17,7 +17,8 @@ import sys
 from typing import List, Optional
 
 USAGE = """\
-usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--run-id ID] script.py [args...]
+usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--no-trackers] [--run-id ID]
+                         script.py [args...]
        python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
                             [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
        python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
@@ -39,6 +40,8 @@ OmegaConf. Options (before the script):
   --name RUN_NAME     display name of the run
   --no-autolog        do not log scikit-learn fits, nor what the script computes with its libraries
                       (metrics, reports, figures, argparse/OmegaConf params, XGBoost: mlwb/capture/)
+  --no-trackers       leave MLflow / W&B / TensorBoard calls alone (no stand-ins where they are missing, no
+                      mirroring into the run where they are installed)
   --run-id ID         continue run ID, created ahead of this process (a Slurm job submitted from VS Code:
                       run.json and a queued status exist); refused if it is missing or has already ended
 
@@ -53,7 +56,7 @@ class UsageError(Exception):
 
 
 def _parse_run(argv: List[str]) -> dict:
-    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None}
+    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None, "trackers": True}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -74,6 +77,8 @@ def _parse_run(argv: List[str]) -> dict:
             opts[{"--experiment": "experiment", "--name": "run_name", "--run-id": "run_id"}[name]] = value
         elif arg == "--no-autolog":
             opts["autolog"] = False
+        elif arg == "--no-trackers":
+            opts["trackers"] = False
         elif arg in ("-h", "--help"):
             raise SystemExit(_help())
         else:
@@ -156,7 +161,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if script.lower().endswith(".mlwb-model.json"):
         return _run_spec(opts)
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
-               run_id=opts["run_id"])
+               run_id=opts["run_id"], trackers=opts["trackers"])
 
 
 def _run_spec(opts: dict) -> int:

@@ -48,6 +48,7 @@ class RunnerRun:
 _lock = threading.Lock()
 _current: Optional[RunnerRun] = None
 _finishers: List[Callable[["Experiment"], None]] = []
+_targets: List["Experiment"] = []  # runs a tracker API opened inside the script's run (MLflow nested runs), innermost last
 
 
 def add_finisher(fn: Callable[["Experiment"], None]) -> None:
@@ -81,6 +82,7 @@ def withdraw() -> None:
     global _current
     with _lock:
         _current = None
+        _targets.clear()
 
 
 def current() -> Optional[RunnerRun]:
@@ -129,6 +131,31 @@ def owner() -> "Optional[Experiment]":
     if run is None or run.id != rr.run_id or run.journal.closed:
         return None
     return exp
+
+
+def push_target(exp: "Experiment") -> None:
+    """Make ``exp`` (a run a tracker API opened, e.g. an MLflow nested run) where automatic logging goes while it is open."""
+    with _lock:
+        _targets.append(exp)
+
+
+def pop_target(exp: "Experiment") -> None:
+    with _lock:
+        if exp in _targets:
+            _targets.remove(exp)
+
+
+def target() -> "Optional[Experiment]":
+    """Where automatic logging (sklearn autolog, tracker adapters) writes: the innermost open run a tracker API
+    pushed, else the runner's run (``owner()``)."""
+    rr = current()
+    if rr is None:
+        return None
+    for exp in reversed(list(_targets)):
+        run = exp._run
+        if run is not None and not run.journal.closed:
+            return exp
+    return owner()
 
 
 def journal() -> "Optional[Journal]":

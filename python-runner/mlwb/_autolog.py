@@ -57,7 +57,7 @@ _PARAM_REPR_CAP = 500
 _enabled = False
 _active = 0
 _active_lock = threading.Lock()
-_fits: Dict[str, int] = {}
+_fits: Dict[Tuple[str, str], int] = {}  # (run id, class) -> top-level fits so far: each run (an MLflow nested one too) counts its own
 _fit_s = 0.0  # time spent in top-level fits
 _extra_s = 0.0  # time spent scoring and saving models
 _unsaved: Dict[str, Tuple[Any, Dict[str, Any], Dict[str, Any]]] = {}  # class -> (estimator, metadata, its fit's params)
@@ -96,6 +96,10 @@ def install() -> None:
     _enabled = True
     _ambient.add_finisher(_finish)
     _hook = replace(_hook, PatchOnImport(_HOOKS, lambda name, e: _warn("install", f"autolog: could not patch {name}: {e!r}")))
+
+
+def enabled() -> bool:
+    return _enabled
 
 
 def uninstall() -> None:
@@ -249,7 +253,7 @@ def _spend_ok() -> bool:
 
 def _log_fit(est: Any, args: tuple, kwargs: Dict[str, Any], elapsed: float) -> None:
     global _fit_s, _extra_s
-    exp = _ambient.owner()
+    exp = _ambient.target()  # the active MLflow nested run, if the script opened one
     if exp is None:
         return
     run = exp._run
@@ -258,8 +262,8 @@ def _log_fit(est: Any, args: tuple, kwargs: Dict[str, Any], elapsed: float) -> N
     journal = run.journal
     cls = type(est)
     name = cls.__name__
-    n = _fits.get(name, 0)
-    _fits[name] = n + 1
+    n = _fits.get((run.id, name), 0)
+    _fits[(run.id, name)] = n + 1
     _fit_s += elapsed
     items = [(f"autolog/{name}/fit_time_s", elapsed)]
 

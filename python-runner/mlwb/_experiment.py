@@ -93,6 +93,7 @@ class Experiment:
         self._root = root
         self._run_name = run_name
         self._auto = False  # True for `dxp`: first use starts a run instead of raising
+        self._parent: Optional[str] = None  # the run this one is nested in (run.json's "parent"; MLflow nested runs)
         self._lock = threading.RLock()
         self._run: Optional[_Run] = None
         self._last: Optional[_Run] = None
@@ -159,11 +160,13 @@ class Experiment:
         with self._lock:
             if self._run is not None:
                 return self
-            if _ambient._current is not None and self._claim():
+            if _ambient._current is not None and not self._parent and self._claim():  # a nested run is never the script's
                 return self
             run_id, run_dir = create_run_dir(resolve_store(self._root))
             name = self._run_name or f"{self._ref['name']}-{run_id[-6:]}"
             manifest = build_manifest(run_id, name, self._ref, self._ref.get("tags"), self._ref.get("metadata"))
+            if self._parent:
+                manifest["parent"] = self._parent
             atomic_write_json(run_dir / "run.json", manifest)
             journal = Journal(run_dir / "events.jsonl")
             journal.add(record("status", status="running"))

@@ -19,7 +19,8 @@ from ._secrets import SECRET_FILE_GLOBS, mask_argv
 HOST_ENV = "MLWB_HOST"
 GIT_DIFF_CAP = 200_000
 GIT_TIMEOUT_S = 3.0
-_KEY_PACKAGES = ("numpy", "pandas", "scikit-learn", "torch", "tensorflow", "xgboost", "lightgbm", "optuna", "jax")
+_KEY_PACKAGES = ("numpy", "pandas", "scikit-learn", "torch", "tensorflow", "xgboost", "lightgbm", "optuna", "jax",
+                 "mlflow", "wandb", "tensorboard", "tensorboardX")
 
 
 def script_path() -> Optional[Path]:

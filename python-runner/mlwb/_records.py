@@ -51,6 +51,7 @@ class RunManifest(_RunManifestBase, total=False):
     git: Dict[str, Any]  # {commit, branch?, dirty, diff?}
     tags: List[str]
     metadata: Dict[str, Any]
+    parent: str  # the run this one is nested in (an MLflow nested run, a TensorBoard hparams trial)
 
 
 class _Base(TypedDict):
@@ -109,6 +110,14 @@ class FileRecord(_FileBase, total=False):
     description: str
     tags: List[str]
     meta: Dict[str, Any]
+
+
+class TagsRecord(_Base):
+    """Tags the script set on its run while it runs (MLflow's key/value tags; W&B's and TensorBoard's labels have
+    an empty value). A later value of a key replaces the earlier one, null removes it; the index shows each as the
+    tag ``key`` or ``key=value``."""
+
+    tags: Dict[str, Optional[str]]
 
 
 class _ClaimedBase(_Base):
@@ -208,7 +217,7 @@ class TuningCompleteRecord(_TuningCompleteBase, total=False):
     error: str
 
 
-RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, ClaimedRecord,
+RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, TagsRecord, ClaimedRecord,
                  SchedulerRecord, ProcessRecord, TuningSessionRecord, TuningTrialRecord, TuningCompleteRecord]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _ambient, _autolog, _scheduled, _sysmetrics, _tune_optuna, capture
+from . import _ambient, _autolog, _scheduled, _sysmetrics, _tune_optuna, capture, compat
 from ._capture import TeeStream
 from ._encode import dumps
 from ._channel import connect, say
@@ -289,11 +289,13 @@ def _print_stderr(text: str) -> None:
 
 
 def run(script: str, args: List[str], experiment: Optional[str] = None, run_name: Optional[str] = None,
-        autolog: bool = True, main: Optional[Callable[[], Any]] = None, run_id: Optional[str] = None) -> int:
+        autolog: bool = True, main: Optional[Callable[[], Any]] = None, run_id: Optional[str] = None,
+        trackers: bool = True) -> int:
     """Run ``script`` tracked; returns the exit code ``python script.py args`` would have had.
 
     ``main``: run this instead of the script (``python -m mlwb tune``); ``script`` is still what the run records.
     ``run_id``: continue that run, created ahead of this process (a Slurm job's run, queued at submission).
+    ``trackers``: MLflow / W&B / TensorBoard calls reach the run (stand-ins where missing, mirrors where installed).
     """
     started = time.monotonic()
     path = Path(script)
@@ -346,6 +348,8 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         _autolog.install()
         _tune_optuna.install()
         capture.install()  # metrics, figures, argparse/OmegaConf params, XGBoost (mlwb/capture/)
+    if trackers:
+        compat.install()
 
     outcome = execute(script, session, main)
 
@@ -356,6 +360,8 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
             _autolog.uninstall()
             _tune_optuna.uninstall()
             capture.uninstall()
+        if trackers:
+            compat.uninstall()
         for tee in tees:
             tee.finish()
         _restore(tees)

@@ -1,4 +1,4 @@
-import type { MetricSnapshotEntry, ModelStage, ModelSummary, ModelVersionSummary, RunSummary } from '../store';
+import type { MetricSnapshotEntry, ModelStage, ModelSummary, ModelVersionSummary, RunFile, RunSummary } from '../store';
 
 /** How models and versions read in the Models view (labels, descriptions, tooltips); no `vscode` here. */
 
@@ -88,4 +88,13 @@ export function stageMessage(model: string, version: number, stage: ModelStage, 
 export function aliasMessage(model: string, alias: string, version: number, previous: number | undefined): string {
   if (previous === undefined || previous === version) return `@${alias} now points to ${model} ${versionLabel(version)}.`;
   return `@${alias} moved from ${versionLabel(previous)} to ${versionLabel(version)} of ${model}.`;
+}
+
+/**
+ * A run's files as Register Model offers them: model files first (tagged `model` by autolog or an MLflow
+ * `log_model`), then the rest, each group in path order.
+ */
+export function registerCandidates(files: readonly RunFile[]): { file: RunFile; model: boolean }[] {
+  const isModel = (f: RunFile) => f.tags.includes('model');
+  return [...files.filter(isModel), ...files.filter((f) => !isModel(f))].map((file) => ({ file, model: isModel(file) }));
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { runIdOf } from '../runs/run-nodes';
 import { checkModelName, runFilePath, type RegisteredVersion, type TrackingStore } from '../store';
-import { formatBytes } from './model-text';
+import { formatBytes, registerCandidates } from './model-text';
 import { modelNameOf, optionsOf } from './model-nodes';
 
 /** Extensions the Explorer's "Register Model…" is offered on (package.json mirrors this list). */
@@ -50,7 +50,12 @@ async function pickSource(s: TrackingStore, target: unknown, runId: string | und
     if (given !== undefined) return { file: path.isAbsolute(given) ? given : inRun(given), run: run.id };
     const other = { label: '$(folder-opened) Other file…', description: 'any file on disk', rel: undefined as string | undefined };
     const picked = await vscode.window.showQuickPick(
-      [...run.files.map((f) => ({ label: f.path, description: [formatBytes(f.size), f.description].filter(Boolean).join(' · '), rel: f.path as string | undefined })), other],
+      [
+        ...registerCandidates(run.files).map(({ file: f, model }) => ({
+          label: f.path, description: [model ? 'model' : '', formatBytes(f.size), f.description].filter(Boolean).join(' · '), rel: f.path as string | undefined,
+        })),
+        other,
+      ],
       { title: `Register Model from ${run.name}`, placeHolder: run.files.length ? 'Which of the run’s files?' : 'This run saved no files: pick another file' },
     );
     if (!picked) return undefined;

@@ -62,6 +62,8 @@ export function runTooltip(run: RunDetail): string {
   lines.push(`Experiment \`${md(run.experiment)}\` · started ${new Date(run.created * 1000).toLocaleString()}${run.duration !== undefined ? ` · ${formatDuration(run.duration)}` : ''}`);
   if (run.script) lines.push('', `Script \`${md(run.script.path)}\``);
   if (run.job) lines.push('', md(jobText(run.job)));
+  if (run.parentRun) lines.push('', `Nested in **${md(run.parentRun.name)}**`);
+  if (run.children.length) lines.push('', `${run.children.length} nested run${run.children.length === 1 ? '' : 's'}`);
   if (run.tags.length) lines.push('', `Tags: ${run.tags.map((t) => `\`${md(t)}\``).join(' ')}`);
   if (run.notes) lines.push('', `Notes: ${md(run.notes)}`);
   if (run.error) lines.push('', `Error: ${md(run.error)}`);

@@ -14,17 +14,18 @@ export function applyManifest(db: Database, runId: string, m: RunManifest): void
   upsertExperiment(db, exp, m.created);
   run(
     db,
-    `INSERT INTO runs (id, has_manifest, experiment, manifest_name, created, script, argv, cwd, git, python, metadata, host, pid, manifest_tags, last_activity)
-     VALUES ($id, 1, $exp, $name, $created, $script, $argv, $cwd, $git, $python, $metadata, $host, $pid, $tags, $created)
+    `INSERT INTO runs (id, has_manifest, experiment, manifest_name, created, script, argv, cwd, git, python, metadata, host, pid, manifest_tags, last_activity, parent)
+     VALUES ($id, 1, $exp, $name, $created, $script, $argv, $cwd, $git, $python, $metadata, $host, $pid, $tags, $created, $parent)
      ON CONFLICT (id) DO UPDATE SET
        has_manifest = 1, experiment = excluded.experiment, manifest_name = excluded.manifest_name, created = excluded.created,
        script = excluded.script, argv = excluded.argv, cwd = excluded.cwd, git = excluded.git, python = excluded.python,
-       metadata = excluded.metadata, host = excluded.host, pid = excluded.pid, manifest_tags = excluded.manifest_tags,
+       metadata = excluded.metadata, host = excluded.host, pid = excluded.pid, manifest_tags = excluded.manifest_tags, parent = excluded.parent,
        last_activity = MAX(COALESCE(last_activity, 0), excluded.last_activity)`,
     {
       $id: runId, $exp: exp.id, $name: strOrNull(m.name) || runId, $created: m.created, $script: json(m.script), $argv: json(m.argv), $cwd: strOrNull(m.cwd),
       $git: json(m.git), $python: json(m.python), $metadata: json(m.metadata), $host: strOrNull(m.host),
       $pid: typeof m.pid === 'number' ? m.pid : null, $tags: json(m.tags),
+      $parent: typeof m.parent === 'string' && m.parent !== '' && m.parent !== runId ? m.parent : null,
     },
   );
   syncRunTags(db, runId);
@@ -113,6 +114,9 @@ export function applyRunEvent(db: Database, runId: string, e: RunEvent, series: 
     case 'file':
       applyFile(db, runId, e);
       return true;
+    case 'tags':
+      applyTags(db, runId, e);
+      return true;
     case 'tuning.session':
       applyTuningSession(db, runId, e);
       return true;
@@ -166,6 +170,15 @@ function applyProcess(db: Database, runId: string, e: ProcessRecord): void {
 
 function optionalText(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/** `tags`: merged into the run's script tags (JSON merge patch: a null value removes the key). */
+function applyTags(db: Database, runId: string, e: Extract<RunEvent, { t: 'tags' }>): void {
+  if (!isObject(e.tags) || !Object.values(e.tags).every((v) => v === null || typeof v === 'string')) {
+    throw new RecordError('tags record without {key: text or null}');
+  }
+  run(db, "UPDATE runs SET script_tags = json_patch(COALESCE(script_tags, '{}'), ?) WHERE id = ?", [JSON.stringify(e.tags), runId]);
+  syncRunTags(db, runId);
 }
 
 function applyFile(db: Database, runId: string, e: Extract<RunEvent, { t: 'file' }>): void {

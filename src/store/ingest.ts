@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { syncRunTags } from './run-tags';
 import type { Database } from 'sql.js';
 import { applyRunEdit } from './ingest-edits';
 import { applyRegistryEvent } from './ingest-registry';
@@ -162,9 +163,11 @@ function resetRun(db: Database, id: string): void {
     run(
       db,
       `UPDATE runs SET status = 'running', ended = NULL, duration = NULL, error = NULL, traceback = NULL, exit_code = NULL,
-         started = NULL, scheduler = NULL, job_id = NULL, job_state = NULL, job_reason = NULL, job_node = NULL, job_output = NULL WHERE id = ?`,
+         started = NULL, scheduler = NULL, job_id = NULL, job_state = NULL, job_reason = NULL, job_node = NULL, job_output = NULL,
+         script_tags = NULL WHERE id = ?`,
       [id],
     );
     run(db, 'DELETE FROM journal_offsets WHERE path = ?', [runJournalPath(id)]);
+    syncRunTags(db, id);
   });
 }

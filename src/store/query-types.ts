@@ -53,6 +53,15 @@ export interface RunSummary {
   tuning?: true;
   /** Set when the run is a scheduler job (its latest state). */
   job?: SchedulerJob;
+  /** The run this one is nested in (run.json's `parent`: an MLflow nested run). */
+  parent?: string;
+}
+
+/** Another run, as a link: a nested run's parent, or the runs nested in one. */
+export interface RunLink {
+  id: string;
+  name: string;
+  status: RunStatus;
 }
 
 /** A run's job in a scheduler, as its latest `scheduler` record says. */
@@ -122,6 +131,10 @@ export interface RunDetail extends RunSummary {
   files: RunFile[];
   /** The latest logs, oldest first. */
   logs: LogEntry[];
+  /** The run it is nested in, when that run is shown. */
+  parentRun?: RunLink;
+  /** The runs nested in it, oldest first. */
+  children: RunLink[];
 }
 
 export interface LogQuery {

@@ -29,6 +29,8 @@ export interface RunManifest {
   git?: { commit: string; branch?: string; dirty: boolean; diff?: string };
   tags?: string[];
   metadata?: Record<string, unknown>;
+  /** The run this one is nested in (an MLflow nested run, a TensorBoard hparams trial). */
+  parent?: string;
 }
 
 /** Experiments are identified by their full name ("owner/project/path/name" or a plain name). */
@@ -52,6 +54,11 @@ export type RunEvent =
   | { v: number; t: 'metrics'; ts: number; series: Record<string, { step: number[]; value: JsonNumber[]; time: number[] }> }
   | { v: number; t: 'log'; ts: number; level: LogLevel; msg: string; meta?: Record<string, unknown>; stream?: 'stdout' | 'stderr' }
   | { v: number; t: 'file'; ts: number; op: 'save' | 'update' | 'delete'; id: string; path: string; size?: number; sha256?: string; description?: string; tags?: string[]; meta?: Record<string, unknown> }
+  /**
+   * Tags the script set on its run while it runs (MLflow's key/value tags; W&B's and TensorBoard's labels have an
+   * empty value). A later value of a key replaces the earlier one, null removes it. Shown as the tag `key` or `key=value`.
+   */
+  | { v: number; t: 'tags'; ts: number; tags: Record<string, string | null> }
   /**
    * The run was started by the runner for an unmodified script, then claimed by the first
    * `Experiment` the script started: from here on it belongs to that experiment (run.json stays as written).

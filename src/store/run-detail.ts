@@ -1,6 +1,6 @@
 import type { Database, ParamsObject } from 'sql.js';
 import { levelNumber } from './ingest-run';
-import type { LogEntry, LogPage, LogQuery, MetricSummary, RunComparison, RunDetail, RunFile } from './query-types';
+import type { LogEntry, LogPage, LogQuery, MetricSummary, RunComparison, RunDetail, RunFile, RunLink } from './query-types';
 import type { LogLevel } from './records';
 import { RUN_COLUMNS, runSummaries, toRunSummary } from './run-queries';
 import { all, num, one, parseJson, str } from './sql';
@@ -11,6 +11,8 @@ export function getRun(db: Database, liveness: LivenessOptions, id: string, logL
   const r = one(db, `WITH ${VISIBLE_RUNS} SELECT ${RUN_COLUMNS} FROM v WHERE v.id = $id`, { $crashed: crashedParam(db, liveness), $id: id });
   if (!r) return undefined;
   const latest = all(db, 'SELECT * FROM logs WHERE run = ? ORDER BY seq DESC LIMIT ?', [id, logLimit]).map(toLogEntry).reverse();
+  const parentId = str(r.parent);
+  const parent = parentId === undefined ? undefined : links(db, liveness, 'v.id = $id', parentId)[0];
   return {
     ...toRunSummary(r, liveness),
     script: parseJson(r.script),
@@ -30,7 +32,14 @@ export function getRun(db: Database, liveness: LivenessOptions, id: string, logL
     metrics: metricSummaries(db, id),
     files: runFiles(db, id),
     logs: latest,
+    ...(parent ? { parentRun: parent } : {}),
+    children: links(db, liveness, 'v.parent = $id ORDER BY v.created, v.id', id),
   };
+}
+
+function links(db: Database, liveness: LivenessOptions, where: string, id: string): RunLink[] {
+  return all(db, `WITH ${VISIBLE_RUNS} SELECT v.id, v.name, v.eff_status FROM v WHERE ${where}`, { $crashed: crashedParam(db, liveness), $id: id })
+    .map((r) => ({ id: String(r.id), name: String(r.name), status: String(r.eff_status) as RunLink['status'] }));
 }
 
 function runParams(db: Database, id: string): Record<string, unknown> {

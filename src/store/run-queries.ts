@@ -103,6 +103,7 @@ export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSum
     notes: str(r.notes),
     ...(Number(r.has_tuning) === 1 ? { tuning: true as const } : {}),
     ...(job ? { job } : {}),
+    ...(str(r.parent) !== undefined ? { parent: str(r.parent) } : {}),
   };
 }
 

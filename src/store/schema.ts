@@ -152,6 +152,12 @@ const MIGRATIONS: string[] = [
   ALTER TABLE runs ADD COLUMN job_output TEXT;
   CREATE INDEX runs_scheduler ON runs(scheduler) WHERE scheduler IS NOT NULL;
   `,
+  // 5: runs nested in another (run.json's parent: MLflow nested runs) and the tags a script sets while it runs.
+  `
+  ALTER TABLE runs ADD COLUMN parent TEXT;
+  ALTER TABLE runs ADD COLUMN script_tags TEXT;   -- JSON object {key: value} from tags records
+  CREATE INDEX runs_parent ON runs(parent) WHERE parent IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -31,6 +31,19 @@ with Experiment("dashboard/ui", run_name=name, tags=["ui"]).run as exp:
     exp.files("out").save_json({"lr": lr}, to="summary.json")
 `;
 
+/** A script written for MLflow (the stand-in runs it): a parent run and two nested ones, and a tag. */
+const NESTED = `
+import mlflow
+mlflow.set_experiment("dashboard/ui")
+with mlflow.start_run(run_name="nested-sweep"):
+    mlflow.set_tag("team", "ui")
+    for name, lr in (("trial-a", 0.1), ("trial-b", 0.01)):
+        with mlflow.start_run(run_name=name, nested=True):
+            mlflow.log_param("lr", lr)
+            for step in range(5):
+                mlflow.log_metric("loss", 1 / (1 + step * lr * 10), step=step)
+`;
+
 async function train(name: string, lr: number): Promise<void> {
   await promisify(execFile)('/usr/bin/python3', ['dash_fixture.py', name, String(lr), String(STEPS)], {
     cwd: workspace(),
@@ -182,5 +195,27 @@ describe('run dashboard and comparison in the real workbench', () => {
     } finally {
       await runCommand('Preferences: Toggle between Light/Dark Themes');
     }
+  });
+
+  it('links an MLflow nested run and its parent both ways', async () => {
+    writeFileSync(join(workspace(), 'nested_fixture.py'), NESTED);
+    await promisify(execFile)('/usr/bin/python3', ['-m', 'mlwb', 'run', 'nested_fixture.py'], {
+      cwd: workspace(),
+      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), STORE) },
+    });
+    await paneBody('Runs').locator('.monaco-list-row', { hasText: 'nested-sweep' }).waitFor({ timeout: 30_000 });
+    await runCommand('MLOps Workbench: Open Run');
+    await page().locator('.quick-input-widget .quick-input-box input').fill('nested-sweep');
+    await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'nested-sweep' }).first().waitFor();
+    await page().keyboard.press('Enter');
+    const children = webview().getByTestId('run-children');
+    await children.getByText('trial-b').waitFor({ timeout: 30_000 });
+    assert.equal(await children.innerText(), 'trial-a, trial-b');
+    await webview().getByText('team=ui').first().waitFor();
+    await screenshot('run-dashboard-nested-parent');
+    await children.getByRole('button', { name: 'trial-b' }).click();
+    await webview().getByTestId('run-name').filter({ hasText: 'trial-b' }).waitFor({ timeout: 30_000 });
+    assert.equal(await webview().getByTestId('run-parent').innerText(), 'nested-sweep');
+    await screenshot('run-dashboard-nested-child');
   });
 });

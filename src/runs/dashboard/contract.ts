@@ -1,11 +1,11 @@
 /** Run dashboard <-> extension host. Imported by both sides; bump the version on any change. */
 import { BadMessage, messageType } from '../../platform/webview-contract';
-import type { LogEntry, XAxis } from '../../store/query-types';
+import type { LogEntry, RunLink, XAxis } from '../../store/query-types';
 import type { LogLevel, RunStatus } from '../../store/records';
 import type { WireSeries, WireSummary } from '../charts/series-wire';
 import { int, level, optStr, pngDataUrl, range, str, stringList, width, xAxis } from '../charts/message-checks';
 
-export const DASHBOARD_PROTOCOL = 3;
+export const DASHBOARD_PROTOCOL = 4;
 
 /** What the webview keeps in its vscode state, so a reload brings the same run back. */
 export interface DashboardState {
@@ -35,6 +35,9 @@ export interface RunHeader {
   traceback?: string;
   tags: string[];
   notes: string;
+  /** The run it is nested in (an MLflow nested run's parent), and the runs nested in it. */
+  parent?: RunLink;
+  children: RunLink[];
 }
 
 export interface DashboardData {
@@ -115,11 +118,13 @@ export type FromDashboard =
   | { type: 'setNotes'; notes: string }
   | { type: 'rename'; name: string }
   | { type: 'openFile'; path: string }
+  /** Open another run's dashboard (a nested run's parent or child). */
+  | { type: 'openRun'; runId: string }
   | { type: 'revealFile'; path: string }
   | { type: 'exportCsv'; key: string; xAxis: XAxis; range?: [number, number] }
   | { type: 'exportPng'; key: string; dataUrl: string };
 
-const TYPES = ['ready', 'axis', 'zoom', 'logs', 'setTags', 'setNotes', 'rename', 'openFile', 'revealFile', 'exportCsv', 'exportPng'] as const;
+const TYPES = ['ready', 'axis', 'zoom', 'logs', 'setTags', 'setNotes', 'rename', 'openFile', 'revealFile', 'openRun', 'exportCsv', 'exportPng'] as const;
 
 export function parseFromDashboard(raw: unknown): FromDashboard {
   const type = messageType(raw, TYPES);
@@ -148,6 +153,8 @@ export function parseFromDashboard(raw: unknown): FromDashboard {
     case 'openFile':
     case 'revealFile':
       return { type, path: str(raw, 'path', 4096) };
+    case 'openRun':
+      return { type, runId: str(raw, 'runId', 200) };
     case 'exportCsv': {
       const r = range(raw);
       return { type, key: str(raw, 'key', 1000), xAxis: xAxis(raw), ...(r ? { range: r } : {}) };

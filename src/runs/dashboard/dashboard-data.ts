@@ -26,6 +26,8 @@ export function dashboardData(run: RunDetail, reports: RunReport[] = []): Dashbo
       traceback: run.traceback,
       tags: run.tags,
       notes: run.notes ?? '',
+      ...(run.parentRun ? { parent: run.parentRun } : {}),
+      children: run.children,
     },
     params: Object.entries(run.params).map(([key, value]) => ({ key, value: paramText(value) })),
     metrics: run.metrics.map(summaryToWire),

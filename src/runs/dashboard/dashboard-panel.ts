@@ -161,6 +161,9 @@ export class RunDashboard implements vscode.Disposable {
       case 'openFile':
       case 'revealFile':
         return this.file(s, m.path, m.type === 'openFile');
+      case 'openRun':
+        await vscode.commands.executeCommand('mlwb.openRun', m.runId);
+        return;
       case 'exportCsv':
         await this.exportCsv(m.key, m.xAxis, m.range);
         return;

@@ -13,6 +13,7 @@ describe('run dashboard messages from the webview (untrusted input)', () => {
     assert.deepEqual(parseFromDashboard({ type: 'logs', seq: 1, offset: -1, level: 'warn', search: 'oops' }), { type: 'logs', seq: 1, offset: -1, level: 'warn', search: 'oops' });
     assert.deepEqual(parseFromDashboard({ type: 'setTags', tags: ['a', 'b'] }), { type: 'setTags', tags: ['a', 'b'] });
     assert.deepEqual(parseFromDashboard({ type: 'rename', name: '  x ' }), { type: 'rename', name: 'x' });
+    assert.deepEqual(parseFromDashboard({ type: 'openRun', runId: 'r1', x: 1 }), { type: 'openRun', runId: 'r1' });
     assert.equal(parseFromDashboard({ type: 'exportPng', key: 'k', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' }).type, 'exportPng');
   });
 
@@ -27,6 +28,7 @@ describe('run dashboard messages from the webview (untrusted input)', () => {
     ['an empty name', { type: 'rename', name: '  ' }],
     ['a non-PNG data URL', { type: 'exportPng', key: 'k', dataUrl: 'data:text/html;base64,PHNjcmlwdD4=' }],
     ['a file path that is not a string', { type: 'openFile', path: 7 }],
+    ['a run id that is not a string', { type: 'openRun', runId: ['r1'] }],
   ] as const) {
     it(`rejects ${what}`, () => assert.throws(() => parseFromDashboard(raw), BadMessage));
   }

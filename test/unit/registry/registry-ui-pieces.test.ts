@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { modelNameOf, versionRefOf } from '../../../src/registry/model-nodes';
-import { aliasMessage, modelDescription, stageMessage, versionContext, versionDescription, versionTooltip } from '../../../src/registry/model-text';
+import { aliasMessage, modelDescription, registerCandidates, stageMessage, versionContext, versionDescription, versionTooltip } from '../../../src/registry/model-text';
 import { parseFromVersionPanel, parseVersionPanelState } from '../../../src/registry/version-panel/contract';
 import { compareSnapshots, versionPanelData } from '../../../src/registry/version-panel/version-data';
 import { BadMessage } from '../../../src/platform/webview-contract';
@@ -143,5 +143,15 @@ describe('version panel data from a real store', function () {
     assert.deepEqual(versionPanelData(store, 'iris', 2)!.run, { id: 'r2', exists: false, params: [], metrics: [] });
     await store.deleteVersion('iris', 2);
     assert.equal(versionPanelData(store, 'iris', 2), undefined);
+  });
+});
+
+describe('Register Model from a run', () => {
+  it('offers the model files first (an MLflow log_model, autolog), then the rest', () => {
+    const f = (path: string, tags: string[] = []) => ({ id: path, path, tags });
+    const files = [f('iris_model/MLmodel', ['mlflow']), f('iris_model/model.pkl', ['model', 'mlflow.sklearn']), f('autolog/LogisticRegression.pkl', ['autolog', 'model']), f('notes.txt')];
+    assert.deepEqual(registerCandidates(files).map((c) => [c.file.path, c.model]), [
+      ['iris_model/model.pkl', true], ['autolog/LogisticRegression.pkl', true], ['iris_model/MLmodel', false], ['notes.txt', false],
+    ]);
   });
 });

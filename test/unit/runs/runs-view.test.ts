@@ -34,7 +34,7 @@ describe('runs view: labels, filter and sort state, stable nodes (no vscode)', (
 
   it('builds a Markdown tooltip with params (first 15) and last metrics, escaping table cells', () => {
     const params = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${String(i).padStart(2, '0')}`, i]));
-    const detail = { ...run, argv: [], params: { ...params, 'a|b': 'x|y' }, metrics: [{ key: 'eval/acc', last: 0.9, min: 0.5, max: 0.95, count: 3, lastStep: 2, lastTime: 0 }], files: [], logs: [] } as RunDetail;
+    const detail = { ...run, argv: [], params: { ...params, 'a|b': 'x|y' }, metrics: [{ key: 'eval/acc', last: 0.9, min: 0.5, max: 0.95, count: 3, lastStep: 2, lastTime: 0 }], files: [], logs: [], children: [] } as RunDetail;
     const md = runTooltip(detail);
     assert.match(md, /^\*\*train\\\|1\*\* — completed/);
     assert.match(md, /\| p14 \| 14 \|/);

@@ -95,4 +95,49 @@ describe('cross-language: the Python SDK writes, the TypeScript store reads back
       await store.close();
     }
   });
+
+  it('MLflow tags and nested runs written through the runner read back as the stand-in reads them', async () => {
+    const root = tempStore();
+    fs.mkdirSync(root, { recursive: true });
+    const script = path.join(path.dirname(root), 'nested.py');
+    const expectedFile = path.join(path.dirname(root), 'expected-nested.json');
+    fs.writeFileSync(script, MLFLOW_SCRIPT);
+    const r = spawnSync('/usr/bin/python3', ['-m', 'mlwb', 'run', script, expectedFile], {
+      env: { ...process.env, PYTHONPATH: RUNNER_DIR, MLWB_STORE: root }, encoding: 'utf8', cwd: path.dirname(root),
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const expected = JSON.parse(fs.readFileSync(expectedFile, 'utf8'));
+    const store = await openStore(root);
+    try {
+      const parent = store.getRun(expected.parent.id)!;
+      const child = store.getRun(expected.child.id)!;
+      assert.equal(parent.experiment, 'xl');
+      // The index's tags are the Python side's MLflow tags, each as `key` or `key=value` (mlflow.* ones are derived there).
+      const labels = (tags: Record<string, string>) => Object.entries(tags).filter(([k]) => !k.startsWith('mlflow.')).map(([k, v]) => (v ? `${k}=${v}` : k)).sort();
+      assert.deepEqual(parent.tags, labels(expected.parent.tags));
+      assert.deepEqual(parent.tags, ['flag', 'stage=y', 'team=a']);
+      assert.equal(expected.child.tags['mlflow.parentRunId'], parent.id);
+      assert.deepEqual(child.parentRun, { id: parent.id, name: 'parent', status: 'completed' });
+      assert.deepEqual(parent.children.map((c) => c.name), ['child']);
+      assert.deepEqual(store.getSeries(child.id, 'm', { width: 10 })?.step, [3]);
+    } finally {
+      await store.close();
+    }
+  });
 });
+
+const MLFLOW_SCRIPT = String.raw`
+import json, sys
+import mlflow
+mlflow.set_experiment("xl")
+with mlflow.start_run(run_name="parent", tags={"team": "a", "gone": "x"}) as p:
+    mlflow.set_tag("stage", "x")
+    mlflow.set_tag("stage", "y")
+    mlflow.set_tag("flag", "")
+    mlflow.delete_tag("gone")
+    with mlflow.start_run(run_name="child", nested=True) as c:
+        mlflow.log_metric("m", 1.0, step=3)
+out = {k: {"id": r.info.run_id, "tags": mlflow.get_run(r.info.run_id).data.tags} for k, r in (("parent", p), ("child", c))}
+with open(sys.argv[1], "w") as f:
+    json.dump(out, f)
+`;

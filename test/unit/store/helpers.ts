@@ -34,6 +34,7 @@ export interface RunFixture {
   host?: string;
   pid?: number;
   tags?: string[];
+  parent?: string;
 }
 
 export function appendLines(file: string, records: readonly unknown[]): void {
@@ -65,6 +66,7 @@ export class RunWriter {
       python: { executable: '/usr/bin/python3', version: '3.11.2', packages: { sklearn: '1.2.1' } },
       git: { commit: 'deadbeef', branch: 'main', dirty: false },
       tags: f.tags,
+      ...(f.parent !== undefined ? { parent: f.parent } : {}),
     };
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(path.join(this.dir, 'run.json'), JSON.stringify(this.manifest));

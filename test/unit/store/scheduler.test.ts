@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import initSqlJs from 'sql.js';
 import type { TrackingStore } from '../../../src/store/tracking-store';
 import { JOURNAL_VERSION, type RunManifest } from '../../../src/store/records';
+import { SCHEMA_VERSION } from '../../../src/store/schema';
 import { appendLines, now, openStore, removeTempStores, tempStore, WASM } from './helpers';
 import { snapshot } from './snapshot';
 
@@ -147,7 +148,7 @@ describe('scheduled runs (scheduler and process records)', () => {
     fs.writeFileSync(path.join(root, 'index.sqlite'), db.export());
     db.close();
     const again = await open(root);
-    assert.match(again.opened.rebuilt ?? '', /index schema 3, expected 4/);
+    assert.match(again.opened.rebuilt ?? '', new RegExp(`index schema 3, expected ${SCHEMA_VERSION}`));
     assert.deepEqual(snapshot(again), before);
   });
 });

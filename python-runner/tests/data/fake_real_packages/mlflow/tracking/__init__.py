@@ -1,0 +1,1 @@
+"""FAKE real mlflow.tracking (a test fixture)."""
