@@ -31,12 +31,64 @@ export async function runExample(...args: string[]): Promise<string> {
   return stdout;
 }
 
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+/**
+ * Polls `probe` until it gives a value (not undefined or false). On timeout the error names `what` and, when
+ * given, what `seen` says about the state the probe kept finding (a status, a list of rows...).
+ */
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+  seen?: () => unknown,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const last = seen ? `; last seen: ${show(await seen())}` : '';
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, null, 1)?.slice(0, 4000));
+
+/**
+ * What every suite starts from, whatever ran before it: no editors, notifications or terminals, no model
+ * server, the workspace's own store (`mlwb.storePath` unset), the Runs view unfiltered and sorted newest first.
+ */
+export async function resetWorkbench(): Promise<void> {
+  const wb = await api();
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await vscode.commands.executeCommand('notifications.clearAll');
+  for (const t of vscode.window.terminals) t.dispose();
+  await wb.serving.servers.stopAll();
+  const config = vscode.workspace.getConfiguration('mlwb');
+  if (config.inspect('storePath')?.workspaceValue !== undefined) await config.update('storePath', undefined, vscode.ConfigurationTarget.Workspace);
+  const home = join(workspaceDir(), '.mlwb');
+  await waitFor(async () => (await wb.store.get()).layout.root === home, `the store to be ${home}`, 15_000, async () => (await wb.store.get()).layout.root);
+  await vscode.commands.executeCommand('mlwb.clearRunsFilter');
+  await vscode.commands.executeCommand('mlwb.sortRuns', { by: 'created', dir: 'desc' });
+  await vscode.commands.executeCommand('mlwb.hideArchivedExperiments');
+}
+
+/** What the workbench holds, printed when a test fails: the store and its newest runs, tabs, terminals, servers. */
+export async function describeWorkbench(): Promise<string> {
+  try {
+    const wb = await api();
+    const store = await wb.store.get();
+    const runs = store.listRuns({ limit: 12 });
+    const lines = [
+      `      store ${store.layout.root}: ${runs.total} run(s)${runs.total > runs.runs.length ? `, newest ${runs.runs.length}` : ''}`,
+      ...runs.runs.map((r) => `        ${r.id}  ${r.name}  ${r.status}${r.job ? `  job ${r.job.id} ${r.job.state}` : ''}`),
+      `      tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(' | ') || 'none'}`,
+      `      terminals: ${vscode.window.terminals.map((t) => t.name).join(' | ') || 'none'}`,
+      `      model servers: ${wb.serving.servers.servers.map((s) => `${s.model} v${s.version} ${s.state}`).join(' | ') || 'none'}`,
+    ];
+    return `    what the workbench held:\n${lines.join('\n')}`;
+  } catch (e) {
+    return `    (could not describe the workbench: ${(e as Error).message})`;
   }
 }
