@@ -7,6 +7,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { show, until } from '../shared/until';
+
+export { until };
 
 interface Session {
   page: Page;
@@ -101,25 +104,6 @@ export async function screenshot(name: string): Promise<string> {
 }
 
 // -- waiting ---------------------------------------------------------------------------------------------
-
-/**
- * Polls `probe` until it gives a value (not undefined or false); on timeout the error names `what` and shows
- * what `seen` reports (the text the probe kept reading, the rows a view had...).
- */
-export async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  opts: { timeout?: number; seen?: () => unknown } = {},
-): Promise<T> {
-  const timeout = opts.timeout ?? 15_000;
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}${opts.seen ? `; it showed: ${show(await opts.seen())}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Waits for `target` to reach `state`; on timeout the error adds what `seen` reports. */
 export async function waitFor(target: Locator, what: string, opts: { timeout?: number; state?: 'visible' | 'attached' | 'detached' | 'hidden'; seen?: () => unknown } = {}): Promise<Locator> {
@@ -375,5 +359,3 @@ export async function whatTheWorkbenchShows(name: string): Promise<string> {
   await add('store', storeState);
   return `    what the workbench showed (${name}):\n${lines.join('\n')}`;
 }
-
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v))?.slice(0, 3000) ?? String(v);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
+import { until, type Seen } from '../shared/until';
 
 export const EXTENSION_ID = 'mlwb.mlops-workbench';
 
@@ -31,29 +32,10 @@ export async function runExample(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/**
- * Polls `probe` until it gives a value (not undefined or false). On timeout the error names `what` and, when
- * given, what `seen` says about the state the probe kept finding (a status, a list of rows...).
- */
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 15_000,
-  seen?: () => unknown,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      const last = seen ? `; last seen: ${show(await seen())}` : '';
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls `probe` until it gives a value (test/shared/until.ts); on timeout the error shows what `seen` reports. */
+export function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000, seen?: Seen): Promise<T> {
+  return until(probe, what, { timeout: timeoutMs, seen, interval: 100 });
 }
-
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, null, 1)?.slice(0, 4000));
 
 /**
  * What every suite starts from, whatever ran before it: no editors, notifications or terminals, no model
