@@ -355,7 +355,7 @@ export async function whatTheWorkbenchShows(name: string): Promise<string> {
   await add('quick input', async () => ((await quickInput().isVisible()) ? [await quickInput().locator('.quick-input-title').innerText().catch(() => ''), ...(await quickRows())] : []));
   await add('context menu', () => menu().isVisible().then((v) => (v ? menuEntries() : [])));
   await add('hovers', hovers);
-  await add('webview', () => webview().locator('body').innerText({ timeout: 2_000 }).then((t) => t.slice(0, 1500)));
+  await add('webview', async () => ((await page().locator('iframe.webview.ready:visible').count()) ? (await webview().locator('body').innerText({ timeout: 2_000 })).slice(0, 1500) : ''));
   await add('store', storeState);
   return `    what the workbench showed (${name}):\n${lines.join('\n')}`;
 }
