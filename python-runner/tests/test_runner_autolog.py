@@ -89,7 +89,8 @@ def test_no_autolog_and_no_sklearn_import(store: Path, tmp_path: Path) -> None:
         DecisionTreeClassifier().fit([[0], [1]], [0, 1])
     """)
     assert run_runner(script, store, opts=["--no-autolog"]).returncode == 0
-    assert not of_type(only_run(store), "file") and not series(only_run(store))
+    # Nothing autologged (system/* samples come on wall time: a slow machine gives this short script some).
+    assert not of_type(only_run(store), "file") and not [k for k in series(only_run(store)) if not k.startswith("system/")]
 
     plain = write(tmp_path / "plain.py", "import sys\nprint('sklearn' in sys.modules)\n")
     result = run_runner(plain, tmp_path / "store2")
