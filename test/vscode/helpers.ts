@@ -32,8 +32,12 @@ export async function runExample(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Polls `probe` until it gives a value (test/shared/until.ts); on timeout the error shows what `seen` reports. */
-export function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000, seen?: Seen): Promise<T> {
+/**
+ * Polls `probe` until it gives a value (test/shared/until.ts); on timeout the error shows what `seen` reports.
+ * The default bound is long: it costs nothing when the condition comes, and on a loaded machine a webview's first
+ * load or a store pass can take many seconds (code-server reports its extension host unresponsive at times).
+ */
+export function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 60_000, seen?: Seen): Promise<T> {
   return until(probe, what, { timeout: timeoutMs, seen, interval: 100 });
 }
 
