@@ -10,7 +10,7 @@ const layers = [
   { name: 'faults', cmd: 'npx', args: ['mocha', '--config', 'test/faults/.mocharc.json'] },
   { name: 'python', cmd: '/usr/bin/python3', args: ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'python-runner'] },
   { name: 'vscode', cmd: 'node', args: ['test/harness/run-vscode-tests.mjs'] },
-  { name: 'ui', cmd: 'npx', args: ['mocha', '--config', 'test/ui/.mocharc.json'] },
+  { name: 'ui', cmd: 'npx', args: ['mocha', '--config', 'test/ui/.mocharc.cjs'] },
 ];
 const only = process.argv.slice(2);
 

@@ -696,7 +696,8 @@ class Server:
         self._server: Any = None
         self._done: Optional[asyncio.Future] = None
         self.rpc: Any = None
-        self._rpc_ready = False
+        # Set once the server has said goodbye on the pipe: VS Code closing it then is no news.
+        self._rpc_finished = False
         self._metadata: Optional[Dict[str, Any]] = None
 
     def authorized(self, header: Optional[str]) -> bool:
@@ -798,7 +799,8 @@ class Server:
             return dict(system_info())
 
         def on_close() -> None:
-            if self._rpc_ready and not self.stopping:
+            # Also during the handshake: VS Code went away before it answered, and no server outlives it.
+            if not self._rpc_finished and not self.stopping:
                 say("lost the connection to VS Code: stopping the server")
                 self.request_stop_threadsafe("extension-gone")
 
@@ -807,7 +809,6 @@ class Server:
         if rpc is None:
             return
         self.rpc = rpc
-        self._rpc_ready = True
         rpc.notify(SERVE_READY, self.ready_event())
 
     def ready_event(self) -> Dict[str, Any]:
@@ -888,7 +889,7 @@ def main(argv: List[str]) -> int:
         emit({"event": "stopped", **end})
     rpc = server.rpc
     if rpc is not None and not rpc.closed:
-        server._rpc_ready = False
+        server._rpc_finished = True
         try:  # a request, as run/finished: answered before the pipe closes
             rpc.request(SERVE_STOPPED, end, timeout=2.0)
         except Exception:

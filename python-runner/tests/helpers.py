@@ -5,8 +5,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypeVar
+
+T = TypeVar("T")
 
 RUNNER_DIR = Path(__file__).resolve().parents[1]
 
@@ -15,21 +18,31 @@ def _no_bare_constants(name: str) -> Any:
     raise AssertionError(f"bare {name} in journal: JSON.parse would reject it")
 
 
-def events(run_dir: Path) -> List[Dict[str, Any]]:
-    """Every record of a run's journal; fails on any malformed line."""
-    text = (Path(run_dir) / "events.jsonl").read_text(encoding="utf-8")
+def events(run_dir: Path, while_written: bool = False) -> List[Dict[str, Any]]:
+    """Every record of a run's journal; fails on any malformed line.
+
+    ``while_written``: the run is still going, so read what it has written so far, as the extension does: no
+    record while the journal does not exist yet (its run directory comes first), and a last line still being
+    written is not one yet.
+    """
+    path = Path(run_dir) / "events.jsonl"
+    if while_written and not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if while_written:
+        text = text[: text.rfind("\n") + 1]
     assert text == "" or text.endswith("\n")
     return [json.loads(line, parse_constant=_no_bare_constants) for line in text.splitlines()]
 
 
-def of_type(run_dir: Path, t: str) -> List[Dict[str, Any]]:
-    return [e for e in events(run_dir) if e["t"] == t]
+def of_type(run_dir: Path, t: str, while_written: bool = False) -> List[Dict[str, Any]]:
+    return [e for e in events(run_dir, while_written) if e["t"] == t]
 
 
-def series(run_dir: Path) -> Dict[str, Dict[str, list]]:
+def series(run_dir: Path, while_written: bool = False) -> Dict[str, Dict[str, list]]:
     """Concatenate every metrics record into one {key: {step, value, time}}."""
     out: Dict[str, Dict[str, list]] = {}
-    for rec in of_type(run_dir, "metrics"):
+    for rec in of_type(run_dir, "metrics", while_written):
         for key, cols in rec["series"].items():
             s = out.setdefault(key, {"step": [], "value": [], "time": []})
             for c in ("step", "value", "time"):
@@ -77,9 +90,36 @@ def start_runner(script: Path, store: Path, ext: Any = None, args: Optional[List
                             cwd=script.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def logs(run_dir: Path, stream: Optional[str] = None) -> List[str]:
-    return [e["msg"] for e in of_type(run_dir, "log") if stream is None or e.get("stream") == stream]
+def logs(run_dir: Path, stream: Optional[str] = None, while_written: bool = False) -> List[str]:
+    return [e["msg"] for e in of_type(run_dir, "log", while_written) if stream is None or e.get("stream") == stream]
 
 
 def statuses(run_dir: Path) -> List[Dict[str, Any]]:
     return of_type(run_dir, "status")
+
+
+def wait_for(probe: Callable[[], Optional[T]], what: str, timeout: float = 30, seen: Optional[Callable[[], Any]] = None,
+             interval: float = 0.05) -> T:
+    """Polls ``probe`` until it returns something truthy; on timeout the error names ``what`` and shows ``seen()``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}" + (f"; saw {seen()!r}" if seen else ""))
+        time.sleep(interval)
+
+
+def store_state(store: Path) -> Dict[str, Any]:
+    """Each run of a store with what its journal holds so far: statuses, metric keys, the last log lines."""
+    return {d.name: {"statuses": [e["status"] for e in of_type(d, "status", True)], "metrics": sorted(series(d, True)),
+                     "logs": logs(d, while_written=True)[-5:]} for d in run_dirs(store)}
+
+
+def first_run_when(store: Path, has: Callable[[Path], bool], what: str, timeout: float = 30) -> Path:
+    """The store's first run, once ``has(run_dir)`` holds of it (read with ``while_written=True``)."""
+    def probe() -> Optional[Path]:
+        dirs = run_dirs(store)
+        return dirs[0] if dirs and has(dirs[0]) else None
+    return wait_for(probe, what, timeout, seen=lambda: store_state(store))

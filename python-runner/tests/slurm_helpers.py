@@ -40,18 +40,8 @@ def append(run_dir: Path, recs: List[Dict[str, Any]]) -> None:
         f.writelines(json.dumps(r) + "\n" for r in recs)
 
 
-def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def final_status(run_dir: Path) -> Optional[Dict[str, Any]]:
-    done = [e for e in events(run_dir) if e["t"] == "status" and e["status"] not in ("queued", "running")]
+    done = [e for e in events(run_dir, while_written=True) if e["t"] == "status" and e["status"] not in ("queued", "running")]
     return done[-1] if done else None
 
 

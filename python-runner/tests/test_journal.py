@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import math
-import time
+import threading
 from pathlib import Path
 
 import pytest
 
 import mlwb
-from helpers import events, of_type, series
+from helpers import events, of_type, series, wait_for
 from mlwb import Experiment
 
 
@@ -62,11 +62,8 @@ def test_flushes_within_a_second_without_flush(store: Path) -> None:
     try:
         exp.metrics("train").log(loss=0.25)
         exp.log("pending")
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            if "train/loss" in series(exp.run_dir) and of_type(exp.run_dir, "log"):
-                break
-            time.sleep(0.05)
+        wait_for(lambda: "train/loss" in series(exp.run_dir, True) and of_type(exp.run_dir, "log", True),
+                 "the flusher to write the point and the log line", 10, seen=lambda: events(exp.run_dir, True))
         assert series(exp.run_dir)["train/loss"]["value"] == [0.25]
     finally:
         exp.complete()
@@ -76,15 +73,13 @@ def test_heartbeats_while_open(store: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr("mlwb._journal.FLUSH_INTERVAL_S", 0.05)
     monkeypatch.setattr("mlwb._journal.HEARTBEAT_INTERVAL_S", 0.1)
     exp = Experiment("beat", root=store).start()
-    deadline = time.time() + 5
-    while time.time() < deadline and len(of_type(exp.run_dir, "heartbeat")) < 2:
-        time.sleep(0.05)
+    wait_for(lambda: len(of_type(exp.run_dir, "heartbeat", True)) >= 2, "two heartbeats", 10, seen=lambda: events(exp.run_dir, True))
     exp.complete()
     beats = of_type(exp.run_dir, "heartbeat")
     assert len(beats) >= 2 and beats[1]["ts"] - beats[0]["ts"] >= 0.09
-    n = len(beats)
-    time.sleep(0.3)
-    assert len(of_type(exp.run_dir, "heartbeat")) == n  # none after the run ended
+    # None after the run ended: the status is the last record, and the thread that writes heartbeats is gone.
+    assert events(exp.run_dir)[-1]["t"] == "status"
+    assert not [t for t in threading.enumerate() if t.name == f"mlwb-flush-{exp.run_dir.name}"]
 
 
 def test_unserialisable_metadata_becomes_text(store: Path) -> None:

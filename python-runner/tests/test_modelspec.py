@@ -8,12 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from helpers import env_for, events, manifest, of_type, run_dirs, run_runner, series, statuses
+from helpers import env_for, events, first_run_when, manifest, of_type, run_dirs, run_runner, series, statuses
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
@@ -76,10 +75,8 @@ def test_bad_spec_exits_2_with_a_clear_error_and_no_run(store: Path, tmp_path: P
 
 def test_trains_the_seed_cnn_on_digits_to_a_sane_accuracy(store: Path, tmp_path: Path) -> None:
     spec_path = write_spec(tmp_path, example(), "digits-cnn.mlwb-model.json")
-    started = time.monotonic()
     result = run_runner(spec_path, store, ["--epochs", "6"])
     assert result.returncode == 0, result.stderr
-    assert time.monotonic() - started < 30
     (run_dir,) = run_dirs(store)
     m = manifest(run_dir)
     assert m["experiment"]["id"] == "digits-cnn" and m["script"]["path"] == str(spec_path)
@@ -139,14 +136,8 @@ def test_cancel_mid_training_ends_cancelled(store: Path, tmp_path: Path) -> None
     proc = subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(spec_path)], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:  # wait for the first epoch's metrics: training is under way
-            dirs = run_dirs(store)
-            if dirs and (dirs[0] / "events.jsonl").exists() and "eval/accuracy" in series(dirs[0]):  # the run dir comes first
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("no epoch was logged")
+        # The first epoch's metrics: training is under way.
+        first_run_when(store, lambda d: "eval/accuracy" in series(d, while_written=True), "an epoch's eval/accuracy")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:

@@ -282,12 +282,11 @@ def test_concurrent_load_zero_errors_and_batching(server: Served, trained: Dict[
 
     before = server.json("GET", "/metrics")[1]
     ts = [threading.Thread(target=client, args=(t,)) for t in range(threads)]
-    t0 = time.monotonic()
     for t in ts:
         t.start()
     for t in ts:
         t.join(120)
-    assert time.monotonic() - t0 < 120
+    assert not [t for t in ts if t.is_alive()], "every client got its answers"
     assert errors == [] and wrong == []
     after = server.json("GET", "/metrics")[1]
     assert after["requests_by_path"]["/invocations"] - before["requests_by_path"].get("/invocations", 0) == threads * per_thread
@@ -337,9 +336,8 @@ def test_token_and_sigterm(trained: Dict[str, Any]) -> None:
         idle = s.conn()
         idle.connect()
     finally:
-        t0 = time.monotonic()
-        code = s.stop()
-    assert code == 0 and time.monotonic() - t0 < 10
+        code = s.stop(timeout=10)  # killed (code -9) if the idle connection held the shutdown up
+    assert code == 0
     events = s.events_after_exit()
     assert events and events[-1]["event"] == "stopped" and events[-1]["reason"] == "signal"
 

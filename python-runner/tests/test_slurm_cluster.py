@@ -12,9 +12,8 @@ from typing import Dict, List
 
 import pytest
 
-from helpers import events, logs, of_type, series, statuses
-from slurm_helpers import (PYTHON, ensure_cluster, final_status, precreate_run, sbatch_script, short_host,
-                           slurm_missing, wait_for)
+from helpers import events, logs, of_type, series, statuses, wait_for
+from slurm_helpers import PYTHON, ensure_cluster, final_status, precreate_run, sbatch_script, short_host, slurm_missing
 
 pytestmark = pytest.mark.skipif(slurm_missing() is not None, reason=slurm_missing() or "")
 
@@ -39,7 +38,8 @@ def job_state(env: Dict[str, str], job: str) -> str:
 
 def wait_job_ended(env: Dict[str, str], job: str, timeout: float = 120) -> str:
     ended = ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL")
-    return wait_for(lambda: (lambda s: s if s in ended else None)(job_state(env, job)), timeout, f"job {job} to end", 0.3)
+    return wait_for(lambda: (lambda s: s if s in ended else None)(job_state(env, job)), f"job {job} to end", timeout,
+                    seen=lambda: job_state(env, job), interval=0.3)
 
 
 def test_sbatch_job_runs_the_precreated_run_to_completion(slurm_env: Dict[str, str], tmp_path: Path) -> None:
@@ -80,11 +80,12 @@ def test_scancel_cancels_the_running_job_and_the_journal_says_so(slurm_env: Dict
     run_dir = precreate_run(store, run_id, script)
     job = sbatch(slurm_env, sbatch_script(store, run_id, tmp_path, [PYTHON, "-m", "mlwb", "run", "--run-id", run_id,
                                                                      str(script)]), run_dir)
-    wait_for(lambda: (run_dir / "events.jsonl").exists() and "tick 3" in logs(run_dir), 120, "the job's output in the journal")
+    wait_for(lambda: "tick 3" in logs(run_dir, while_written=True), "the job's output in the journal", 120,
+             seen=lambda: logs(run_dir, while_written=True)[-3:])
     r = subprocess.run(["scancel", job], env=slurm_env, capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert wait_job_ended(slurm_env, job) == "CANCELLED"
-    last = wait_for(lambda: final_status(run_dir), 30, "the runner's final status")
+    last = wait_for(lambda: final_status(run_dir), "the runner's final status", 30, seen=lambda: statuses(run_dir))
     assert (last["status"], last["error"]) == ("cancelled", "terminated by SIGTERM")
     assert statuses(run_dir)[-1] == last  # nothing after the end
     assert logs(run_dir, "stdout")[:4] == ["tick 0", "tick 1", "tick 2", "tick 3"]

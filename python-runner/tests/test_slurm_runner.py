@@ -8,12 +8,12 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
 
-from helpers import env_for, events, logs, manifest, of_type, run_dirs, run_runner, series, statuses
-from slurm_helpers import final_status, precreate_run, wait_for
+from helpers import env_for, events, first_run_when, logs, manifest, of_type, run_dirs, run_runner, series, statuses
+from slurm_helpers import final_status, precreate_run
 
 RUN_ID = "20260101-120000-a1b2c3"
 
@@ -110,12 +110,9 @@ SLEEPER = """\
 """
 
 
-def first_run_logging(store: Path, line: str) -> Optional[Path]:
+def first_run_logging(store: Path, line: str) -> Path:
     """The store's (only) run once ``line`` is in its journal."""
-    dirs = run_dirs(store)
-    if dirs and (dirs[0] / "events.jsonl").exists() and line in logs(dirs[0]):
-        return dirs[0]
-    return None
+    return first_run_when(store, lambda d: line in logs(d, while_written=True), f"the script's {line!r} in the journal")
 
 
 def _start_runner(script: Path, store: Path, opts: List[str], extra: Dict[str, str]) -> subprocess.Popen:
@@ -134,7 +131,7 @@ def test_sigterm_cancels_the_run_and_flushes_its_journal(store: Path, tmp_path: 
         precreate_run(store, RUN_ID, script)
     proc = _start_runner(script, store, opts, {"SLURM_JOB_ID": "9"} if continued else {})
     try:
-        run_dir = wait_for(lambda: first_run_logging(store, "tick 2"), 30, "the script's output in the journal")
+        run_dir = first_run_logging(store, "tick 2")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -152,7 +149,7 @@ def test_ctrl_c_stays_cancelled_with_exit_130(store: Path, tmp_path: Path) -> No
     precreate_run(store, RUN_ID, script)
     proc = _start_runner(script, store, ["--run-id", RUN_ID], {})
     try:
-        run_dir = wait_for(lambda: first_run_logging(store, "tick 1"), 30, "the script's output in the journal")
+        run_dir = first_run_logging(store, "tick 1")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -175,7 +172,7 @@ def test_script_with_its_own_sigterm_handler_keeps_it(store: Path, tmp_path: Pat
     """)
     proc = _start_runner(script, store, [], {})
     try:
-        run_dir = wait_for(lambda: first_run_logging(store, "ready"), 30, "ready")
+        run_dir = first_run_logging(store, "ready")
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     finally:

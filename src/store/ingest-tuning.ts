@@ -7,8 +7,9 @@ import { json, one, run } from './sql';
  * tuning.session / tuning.trial / tuning.complete records of a run's journal -> tuning_sessions, tuning_trials.
  * A session id is random, except for a study shared by several worker processes through one Optuna storage
  * (`python -m mlwb tune --storage ... --worker`, e.g. a Slurm array): every worker writes the same session
- * record into its own run, then the trials it ran. That is ONE session, owned by the run ingested first,
- * holding every worker's trials (optuna numbers trials study-wide, so they never clash).
+ * record into its own run, then the trials it ran. That is ONE session, holding every worker's trials (optuna
+ * numbers trials study-wide, so they never clash), owned by the worker that started it first (then the lowest
+ * run id): whatever order the journals are read in, live or in a rebuild, the index says the same.
  */
 
 const STATES = new Set(['running', 'complete', 'pruned', 'fail']);
@@ -20,9 +21,16 @@ export function applyTuningSession(db: Database, runId: string, e: TuningSession
   if (!Array.isArray(e.directions) || e.directions.length === 0 || !e.directions.every((d) => DIRECTIONS.has(d))) {
     throw new RecordError('tuning.session: directions must be a non-empty array of "minimize"/"maximize"');
   }
-  const owner = one(db, 'SELECT run FROM tuning_sessions WHERE id = ?', [e.id])?.run;
-  if (owner !== undefined && owner !== runId) return; // another worker of a shared study: the session exists
+  const ts = typeof e.ts === 'number' ? e.ts : null;
   const seq = Number(one(db, 'SELECT COUNT(*) AS n FROM tuning_sessions WHERE run = ?', [runId])?.n ?? 0);
+  const owner = one(db, 'SELECT run, created FROM tuning_sessions WHERE id = ?', [e.id]);
+  if (owner !== undefined && owner.run !== runId) {
+    // Another worker of a shared study: the session exists; it passes to this run if this one started it first.
+    if (startedBefore(ts, runId, owner.created as number | null, String(owner.run))) {
+      run(db, 'UPDATE tuning_sessions SET run = ?, seq = ?, created = ? WHERE id = ?', [runId, seq, ts, e.id]);
+    }
+    return;
+  }
   run(
     db,
     `INSERT INTO tuning_sessions (id, run, seq, study_name, directions, metric_names, sampler, requested_sampler, pruner, backend, source, space, config, created)
@@ -35,9 +43,16 @@ export function applyTuningSession(db: Database, runId: string, e: TuningSession
       $id: e.id, $run: runId, $seq: seq, $name: typeof e.study_name === 'string' && e.study_name ? e.study_name : e.id, $dirs: JSON.stringify(e.directions),
       $metrics: json(e.metric_names), $sampler: strOrNull(e.sampler), $requested: strOrNull(e.requested_sampler), $pruner: strOrNull(e.pruner),
       $backend: strOrNull(e.backend), $source: e.source === 'optuna' ? 'optuna' : 'mlwb', $space: json(e.space), $config: json(e.config),
-      $ts: typeof e.ts === 'number' ? e.ts : null,
+      $ts: ts,
     },
   );
+}
+
+/** Whether a session record at `ts` in `run` comes before one at `otherTs` in `other` (no time: last). */
+function startedBefore(ts: number | null, run: string, otherTs: number | null, other: string): boolean {
+  const a = ts ?? Infinity;
+  const b = otherTs ?? Infinity;
+  return a < b || (a === b && run < other);
 }
 
 export function applyTuningTrial(db: Database, runId: string, e: TuningTrialRecord): void {

@@ -12,7 +12,12 @@ const workspace = scratchWorkspace();
 const session = await openWorkbench({
   workspace,
   testsPath: join(repoRoot, 'out/test/vscode/index.js'),
-  env: { MLWB_TEST_WORKSPACE: workspace, MLWB_TEST_GREP: process.env.MLWB_TEST_GREP ?? '', ...(await slurmEnv(process.env.MLWB_TEST_GREP)) },
+  // The filter, the shuffle seed and the results file (npm run test:soak) reach mocha in the extension host.
+  env: {
+    MLWB_TEST_WORKSPACE: workspace,
+    ...Object.fromEntries(['MLWB_TEST_GREP', 'MLWB_TEST_SHUFFLE', 'MLWB_TEST_RESULTS'].map((k) => [k, process.env[k] ?? ''])),
+    ...(await slurmEnv(process.env.MLWB_TEST_GREP)),
+  },
 });
 
 /** The Slurm tests need the test cluster up before code-server starts: its SLURM_CONF must reach the extension host. */

@@ -1,30 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openContainer, openFile, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { journey, openContainer, openFile, page, screenshot, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
-// A store of its own (`mlwb.storePath` pointed elsewhere, then restored), so the other journeys see theirs.
-const STORE = '.mlwb-capture';
 const SCRIPT = 'plot_digits_classification.py';
 
-describe('an unmodified scikit-learn gallery script, run as a user does: its metrics, figures and reports', () => {
-  const settingsFile = () => join(workspace(), '.vscode/settings.json');
-  let settings = '';
-
-  before(async () => {
-    settings = readFileSync(settingsFile(), 'utf8');
-    writeFileSync(settingsFile(), JSON.stringify({ ...JSON.parse(settings), 'mlwb.storePath': STORE }));
+journey('an unmodified scikit-learn gallery script, run as a user does: its metrics, figures and reports', () => {
+  before(() => {
     copyFileSync(join(repo, 'python-runner/tests/data/capture', SCRIPT), join(workspace(), SCRIPT));
-    await runCommand('View: Close All Editors');
   });
 
   after(async () => {
     await page().setViewportSize({ width: 1400, height: 900 });
-    await page().keyboard.press('Escape');
-    await runCommand('View: Close All Editors');
-    writeFileSync(settingsFile(), settings);
-    await paneBody('Runs').locator('.monaco-list-row', { hasText: 'plot_digits_classification' }).waitFor({ state: 'detached', timeout: 30_000 });
   });
 
   it('runs it with the editor’s Run button, opens the run from the notification, and sees the figures and reports', async () => {

@@ -1,14 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Locator } from 'playwright-core';
-import { openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
-
-// These journeys use a store of their own (`mlwb.storePath` pointed elsewhere, then restored), so the
-// other journeys find the workspace's store as they left it.
-const STORE = '.mlwb-dashboard';
+import { clickAway, inView, journey, openContainer, page, pointerAway, runCommand, screenshot, until, waitForRow, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 const STEPS = 40;
@@ -47,7 +43,7 @@ with mlflow.start_run(run_name="nested-sweep"):
 async function train(name: string, lr: number): Promise<void> {
   await promisify(execFile)('/usr/bin/python3', ['dash_fixture.py', name, String(lr), String(STEPS)], {
     cwd: workspace(),
-    env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), STORE) },
+    env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), '.mlwb') },
   });
 }
 
@@ -59,37 +55,29 @@ async function chartedPoints(key: string): Promise<string[][]> {
 }
 
 async function waitForRows(key: string, check: (rows: string[][]) => boolean, what: string): Promise<string[][]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  return until(async () => {
     const rows = await chartedPoints(key);
-    if (check(rows)) return rows;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last rows: ${JSON.stringify(rows.slice(0, 5))}…`);
-    await page().waitForTimeout(200);
-  }
+    return check(rows) && rows;
+  }, what, {
+    timeout: 20_000,
+    seen: async () => {
+      const rows = await chartedPoints(key);
+      return `${rows.length} rows, the first ${JSON.stringify(rows.slice(0, 5))}`;
+    },
+  });
 }
 
 const button = (label: string): Locator => webview().locator(`vscode-button[aria-label="${label}"]`);
 
-describe('run dashboard and comparison in the real workbench', () => {
+journey('run dashboard and comparison in the real workbench', () => {
   const names = ['dash-fast', 'dash-mid', 'dash-slow'];
   const rates = [0.1, 0.05, 0.01];
-  const settingsFile = () => join(workspace(), '.vscode/settings.json');
-  let settings = '';
 
   before(async () => {
-    settings = readFileSync(settingsFile(), 'utf8');
-    writeFileSync(settingsFile(), JSON.stringify({ ...JSON.parse(settings), 'mlwb.storePath': STORE }));
     writeFileSync(join(workspace(), 'dash_fixture.py'), FIXTURE);
     for (let i = 0; i < names.length; i++) await train(names[i], rates[i]);
-    await runCommand('View: Close All Editors');
     await openContainer();
-    for (const name of names) await paneBody('Runs').locator('.monaco-list-row', { hasText: name }).waitFor({ timeout: 30_000 });
-  });
-
-  after(async () => {
-    await runCommand('View: Close All Editors');
-    writeFileSync(settingsFile(), settings);
-    await paneBody('Runs').locator('.monaco-list-row', { hasText: names[0] }).waitFor({ state: 'detached', timeout: 30_000 });
+    for (const name of names) await waitForRow('Runs', name);
   });
 
   it('opens a run from the palette and charts exactly the points the store holds', async () => {
@@ -113,13 +101,22 @@ describe('run dashboard and comparison in the real workbench', () => {
     assert.equal((await chartedPoints('eval/acc')).length, STEPS / 5);
     // Charts are grouped by prefix, train first, system last.
     assert.deepEqual(await frame.locator('section.metrics h3').allInnerTexts(), ['train', 'eval', 'system']);
-    await frame.locator('figure[data-key="train/loss"] canvas').scrollIntoViewIfNeeded();
+    await inView(frame.locator('figure[data-key="train/loss"] canvas'));
     await screenshot('run-dashboard');
     // Narrow: the header, controls and charts wrap into one column.
+    const width = () => frame.locator('body').evaluate((b) => ({ body: b.clientWidth, chart: b.querySelector('figure[data-key="train/loss"] canvas')!.getBoundingClientRect().width }));
+    const wide = await width();
     await page().setViewportSize({ width: 760, height: 900 });
-    await page().waitForTimeout(500);
-    await screenshot('run-dashboard-narrow');
-    await page().setViewportSize({ width: 1400, height: 900 });
+    try {
+      await until(async () => {
+        const w = await width();
+        return w.body < wide.body && w.chart <= w.body && w;
+      }, 'the panel and its charts to take the narrow width', { seen: width });
+      await inView(frame.locator('figure[data-key="train/loss"] canvas'));
+      await screenshot('run-dashboard-narrow');
+    } finally {
+      await page().setViewportSize({ width: 1400, height: 900 });
+    }
   });
 
   it('zooms with the keyboard-accessible buttons: the host re-sends only the visible range, and Reset brings all back', async () => {
@@ -151,13 +148,14 @@ describe('run dashboard and comparison in the real workbench', () => {
   it('compares the three runs selected in the Runs view: three overlays and only the params that differ', async () => {
     await runCommand('View: Close All Editors');
     await openContainer();
-    const rows = names.map((n) => paneBody('Runs').locator('.monaco-list-row', { hasText: n }).first());
-    await rows[0].click();
-    await rows[1].click({ modifiers: ['Control'] });
-    await rows[2].click({ modifiers: ['Control'] });
+    const rows = await Promise.all(names.map((n) => waitForRow('Runs', n)));
+    await clickAway(rows[0]);
+    await clickAway(rows[1], { modifiers: ['Control'] });
+    await clickAway(rows[2], { modifiers: ['Control'] });
     const header = page().locator('.pane-header', { hasText: 'Runs' });
     await header.hover();
     await header.locator('.actions a[aria-label="Compare Selected Runs"]').click();
+    await pointerAway();
     const frame = webview();
     await frame.getByRole('heading', { name: 'Comparing 3 runs' }).waitFor({ timeout: 30_000 });
     const overlay = await waitForRows('train/loss', (r) => new Set(r.map((x) => x[0])).size === 3, 'three overlaid runs');
@@ -171,7 +169,7 @@ describe('run dashboard and comparison in the real workbench', () => {
     assert.equal(await frame.locator('[data-testid="summary-table"] tbody tr').count(), 3);
     await frame.getByTestId('parallel-coordinates').waitFor();
     await screenshot('compare-runs');
-    await frame.getByTestId('parallel-coordinates').scrollIntoViewIfNeeded();
+    await inView(frame.getByTestId('parallel-coordinates'));
     await screenshot('compare-runs-params');
   });
 
@@ -185,12 +183,12 @@ describe('run dashboard and comparison in the real workbench', () => {
     await runCommand('Preferences: Toggle between Light/Dark Themes');
     try {
       await frame.locator('body.vscode-dark, body.vscode-high-contrast').waitFor({ timeout: 15_000 });
-      const deadline = Date.now() + 10_000;
-      while ((await colours()) === before && Date.now() < deadline) await page().waitForTimeout(200);
-      const after = await colours();
-      assert.notEqual(after, before);
+      const after = await until(async () => {
+        const now = await colours();
+        return now !== before && now;
+      }, 'the chart colours to change with the theme', { seen: colours });
       assert.equal(after?.split(' ')[0], await themeBlue());
-      await chart.scrollIntoViewIfNeeded();
+      await inView(chart);
       await screenshot('compare-runs-dark');
     } finally {
       await runCommand('Preferences: Toggle between Light/Dark Themes');
@@ -201,9 +199,9 @@ describe('run dashboard and comparison in the real workbench', () => {
     writeFileSync(join(workspace(), 'nested_fixture.py'), NESTED);
     await promisify(execFile)('/usr/bin/python3', ['-m', 'mlwb', 'run', 'nested_fixture.py'], {
       cwd: workspace(),
-      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), STORE) },
+      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), '.mlwb') },
     });
-    await paneBody('Runs').locator('.monaco-list-row', { hasText: 'nested-sweep' }).waitFor({ timeout: 30_000 });
+    await waitForRow('Runs', 'nested-sweep', { timeout: 30_000 });
     await runCommand('MLOps Workbench: Open Run');
     await page().locator('.quick-input-widget .quick-input-box input').fill('nested-sweep');
     await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'nested-sweep' }).first().waitFor();

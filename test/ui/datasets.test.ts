@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contextMenu, page, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, inView, journey, page, runCommand, screenshot, settled, waitFor, waitForRow, webview, workspace } from './workbench';
 
 const ROWS = 50_000;
 
@@ -21,25 +21,14 @@ function writeCsv(file: string): void {
   writeFileSync(file, lines.join('\n') + '\n');
 }
 
-describe('dataset profile in the real workbench', () => {
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await screenshot('datasets-failed');
-  });
-
-  after(async () => {
-    await runCommand('View: Close All Editors');
-  });
-
+journey('dataset profile in the real workbench', () => {
   it('profiles a CSV from the explorer’s context menu, then scrolls its virtualized rows table', async () => {
     writeCsv(join(workspace(), 'customers.csv'));
-    await runCommand('View: Close All Editors');
     await runCommand('View: Show Explorer');
     // the file watcher may not have seen the new file yet: the explorer's own Refresh
     await page().locator('.explorer-folders-view').hover();
     await page().locator('.pane-header a.action-label[aria-label^="Refresh Explorer"]').click({ force: true });
-    const row = page().locator('.explorer-folders-view .monaco-list-row', { hasText: 'customers.csv' });
-    await row.waitFor({ timeout: 30_000 });
-    await contextMenu(row, 'Profile Dataset');
+    await contextMenu(await waitForRow('Explorer', 'customers.csv'), 'Profile Dataset');
 
     const rows = webview().locator('[data-testid="summary-rows"]');
     await rows.waitFor({ timeout: 60_000 });
@@ -56,29 +45,30 @@ describe('dataset profile in the real workbench', () => {
     await webview().locator('tr[data-row="0"] td', { hasText: 'row-0' }).waitFor();
     const rendered = await viewport.locator('tbody tr').count();
     assert.ok(rendered > 5 && rendered < 40, `${rendered} rows rendered of ${ROWS}`);
-    // Scrolls to a fraction of the table and waits for the first visible row's cells. On a loaded CI
-    // machine a page of rows has once failed to arrive; as a user would, scroll there again.
+    // Scrolls to a fraction of the table and waits for the rows there: the table says which row is first
+    // once it has handled the scroll, then that page of rows arrives from the host.
     const scrollTo = async (fraction: number, expected?: (first: number) => number): Promise<number> => {
-      for (let attempt = 1; ; attempt++) {
-        await viewport.evaluate((el, f) => (el.scrollTop = Math.max(0, el.scrollHeight * f - (f >= 1 ? 0 : 1))), fraction);
-        await page().waitForTimeout(100);
-        const first = Number(await viewport.getAttribute('data-first-row'));
-        const row = expected ? expected(first) : first;
-        const shown = await webview().locator(`tr[data-row="${row}"] td`, { hasText: `row-${row}` }).waitFor({ timeout: 15_000 }).then(() => true, () => false);
-        if (shown) return first;
-        if (attempt === 3) throw new Error(`row ${row} never appeared after scrolling to ${fraction * 100}% (3 tries)`);
-        await viewport.evaluate((el) => (el.scrollTop = 0));
-        await page().waitForTimeout(300);
+      const before = await viewport.getAttribute('data-first-row');
+      const top = await viewport.evaluate((el, f) => (el.scrollTop = Math.max(0, el.scrollHeight * f - (f >= 1 ? 0 : 1))), fraction);
+      if (top > 0) {
+        const moved = webview().locator(`[data-testid="rows-viewport"]:not([data-first-row="${before}"])`);
+        await waitFor(moved, `the table to follow the scroll to ${fraction * 100}%`, { timeout: 15_000, seen: () => viewport.getAttribute('data-first-row') });
       }
+      const first = Number(await viewport.getAttribute('data-first-row'));
+      const row = expected ? expected(first) : first;
+      await waitFor(webview().locator(`tr[data-row="${row}"] td`, { hasText: `row-${row}` }), `row ${row} after scrolling to ${fraction * 100}%`, {
+        timeout: 30_000,
+        seen: () => viewport.locator('tbody tr').evaluateAll((trs) => trs.slice(0, 3).map((tr) => `${tr.getAttribute('data-row')}: ${tr.textContent?.slice(0, 40)}`)),
+      });
+      return first;
     };
     const first = await scrollTo(0.75);
     assert.ok(first > ROWS * 0.6 && first < ROWS * 0.9, `first visible row ${first}`);
     await scrollTo(1, () => ROWS - 1);
     await scrollTo(0.5);
-    await page().waitForTimeout(300);
+    await settled(viewport);
     await screenshot('dataset-profile');
-    await webview().locator('[data-testid="column-card"]').nth(3).scrollIntoViewIfNeeded();
-    await page().waitForTimeout(300);
+    await inView(webview().locator('[data-testid="column-card"]').nth(3));
     await screenshot('dataset-profile-columns');
   });
 });

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openFile, page, runCommand, screenshot, webview, workspace } from './workbench';
+import { journey, openFile, page, screenshot, webview, workspace } from './workbench';
 
 const SPEC = 'digits-cnn.mlwb-model.json';
 
-describe('model spec: the Model Architecture panel, as a user sees it', () => {
+journey('model spec: the Model Architecture panel, as a user sees it', () => {
   it('opens from the editor title, shows every layer with its output shape and parameters, trains and predicts a digit', async function () {
     this.timeout(180_000);
     const example = readFileSync(resolve(__dirname, '../../../python-runner/examples/specs', SPEC), 'utf8');
@@ -39,12 +39,5 @@ describe('model spec: the Model Architecture panel, as a user sees it', () => {
     await view.locator('[data-testid="predicted-label"]').waitFor({ timeout: 60_000 });
     assert.equal(await view.locator('[data-testid="predicted-label"]').textContent(), '0');
     await screenshot('model-architecture-predict');
-  });
-
-  after(async () => {
-    // Leave the workbench as the next journeys expect it: no panel, no editor, no toast.
-    await runCommand('Notifications: Clear All Notifications');
-    await runCommand('View: Close All Editors');
-    await page().locator('.editor-group-container .editor-instance').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
   });
 });

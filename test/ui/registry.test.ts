@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { contextMenu, dismissHover, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { clickAway, contextMenu, journey, openContainer, page, paneBody, pointerAway, runCommand, screenshot, treeRow, waitForRow, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 const MODEL = 'iris-classifier';
@@ -21,21 +21,17 @@ async function train(trees: string, seed: string): Promise<string> {
   return (JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as { name: string }).name;
 }
 
-describe('model registry journeys in the real workbench', () => {
+journey('model registry journeys in the real workbench', () => {
   let runs: string[] = [];
 
   before(async () => {
     runs = [await train('3', '11'), await train('26', '12')];
     await openContainer();
-    await runCommand('View: Close All Editors');
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await screenshot(`registry-failed-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
-  });
-
-  const runRow = (name: string) => paneBody('Runs').locator('.monaco-list-row', { hasText: name });
-  const versionRow = (n: number) => paneBody('Models').locator(`.monaco-list-row[aria-label^="${MODEL} version ${n},"]`);
+  const runRow = (name: string) => treeRow('Runs', name);
+  const version = (n: number, hasText?: string) => ({ css: `[aria-label^="${MODEL} version ${n},"]`, hasText });
+  const versionRow = (n: number) => treeRow('Models', version(n));
   const menu = (row: ReturnType<typeof runRow>, entry: string, shot?: string) => contextMenu(row, entry, shot ? () => screenshot(shot) : undefined);
   const pick = async (text: string) => {
     const row = page().locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
@@ -52,8 +48,7 @@ describe('model registry journeys in the real workbench', () => {
   };
   /** Right-click a run → Register Model from File… → its model.pkl → a model → a description. */
   const register = async (run: string, model: 'new' | 'existing', description: string) => {
-    await runRow(run).waitFor({ timeout: 30_000 });
-    await menu(runRow(run), 'Register Model from File…');
+    await menu(await waitForRow('Runs', run), 'Register Model from File…');
     await pick('model.pkl');
     if (model === 'new') await type('as a new model', MODEL);
     else await pick(MODEL);
@@ -62,20 +57,20 @@ describe('model registry journeys in the real workbench', () => {
 
   it("registers two versions from runs' context menus (quick pick of the run's files, a new model, then the existing one)", async () => {
     await register(runs[0], 'new', 'three trees');
-    await versionRow(1).waitFor({ timeout: 30_000 });
+    await waitForRow('Models', version(1));
     await register(runs[1], 'existing', '');
-    await versionRow(2).waitFor({ timeout: 30_000 });
+    await waitForRow('Models', version(2));
     assert.match(await paneBody('Models').locator('.monaco-list-row', { hasText: MODEL }).first().innerText(), /2 versions/);
   });
 
   it('promotes a version to Production from its right-click menu and its badge changes; the next one archives it and the user is told', async () => {
     assert.doesNotMatch(await versionRow(1).innerText(), /Production/);
     await menu(versionRow(1), 'Promote to Production', 'models-menu');
-    await versionRow(1).filter({ hasText: 'Production' }).waitFor({ timeout: 15_000 });
+    await waitForRow('Models', version(1, 'Production'));
 
     await menu(versionRow(2), 'Promote to Production');
-    await versionRow(2).filter({ hasText: 'Production' }).waitFor({ timeout: 15_000 });
-    await versionRow(1).filter({ hasText: 'Archived' }).waitFor({ timeout: 15_000 });
+    await waitForRow('Models', version(2, 'Production'));
+    await waitForRow('Models', version(1, 'Archived'));
     const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: 'v1 was archived' });
     await toast.waitFor({ timeout: 15_000 });
     assert.match(await toast.innerText(), new RegExp(`${MODEL} v2 is now in Production; v1 was archived`));
@@ -90,13 +85,12 @@ describe('model registry journeys in the real workbench', () => {
     await input.fill('latest');
     await page().locator('.quick-input-widget .quick-input-message', { hasText: 'reserved' }).waitFor();
     await type('Set Alias on', 'champion');
-    await versionRow(2).filter({ hasText: '@champion' }).waitFor({ timeout: 15_000 });
+    await waitForRow('Models', version(2, '@champion'));
     assert.match(await versionRow(2).innerText(), /Production · @champion/);
   });
 
   it('opens the version panel: lineage, file, stage history, and metrics against Production', async () => {
-    await dismissHover();
-    await versionRow(1).click();
+    await clickAway(versionRow(1));
     const frame = webview();
     await frame.getByTestId('version-title').filter({ hasText: `${MODEL} v1` }).waitFor({ timeout: 30_000 });
     assert.equal(await frame.getByTestId('version-stage').innerText(), 'Archived');
@@ -130,6 +124,7 @@ describe('model registry journeys in the real workbench', () => {
     await tab.hover();
     await tab.locator('.tab-actions .action-label').first().click();
     await tab.waitFor({ state: 'detached' });
+    await pointerAway();
   });
 
   it('deletes a version after the modal confirmation, and it leaves the view and the open panel says so', async () => {
@@ -138,8 +133,7 @@ describe('model registry journeys in the real workbench', () => {
     await dialog.waitFor();
     assert.match(await dialog.innerText(), new RegExp(`Delete ${MODEL} v1\\?`));
     await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
-    await versionRow(1).waitFor({ state: 'detached', timeout: 15_000 });
+    await waitForRow('Models', version(1), { state: 'detached' });
     await webview().getByTestId('version-gone').waitFor({ timeout: 15_000 });
-    await runCommand('View: Close All Editors');
   });
 });

@@ -2,25 +2,18 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { contextMenu, openContainer, openFile, page, paneBody, screenshot, workspace } from './workbench';
+import { applySettings, contextMenu, journey, openContainer, openFile, page, screenshot, waitForRow, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 
-describe('run the current training file, as a user does', () => {
-  after(async () => {
-    // Leave no hover (a run row's tooltip) or toast over what the next journey clicks.
-    await page().mouse.move(1, 1);
-    await page().keyboard.press('Escape');
-  });
-
+journey('run the current training file, as a user does', () => {
   it('clicks the editor-title run button, sees the terminal and the run in the Runs view', async () => {
     await openFile('train.py');
     await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').click();
     await page().locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'mlwb: train.py' }).first().waitFor({ timeout: 30_000 });
     await openContainer();
-    const row = paneBody('Runs').locator('.monaco-list-row', { hasText: 'random-forest' }).first();
-    await row.waitFor({ timeout: 60_000 });
-    await paneBody('Runs').locator('.monaco-list-row[aria-label*="completed"]').first().waitFor({ timeout: 60_000 });
+    const row = await waitForRow('Runs', 'random-forest', { timeout: 60_000 });
+    await waitForRow('Runs', { css: '[aria-label*="completed"]' }, { timeout: 60_000 });
     await page().locator('.notifications-toasts .notification-list-item', { hasText: /completed in/ }).first().waitFor({ timeout: 30_000 });
     await screenshot('runner-run-current-file');
     assert.ok(await row.isVisible());
@@ -47,13 +40,11 @@ describe('run the current training file, as a user does', () => {
 
     await openContainer();
     const input = page().locator('.quick-input-widget .quick-input-box input');
-    const row = paneBody('Runs').locator('.monaco-list-row', { hasText: 'secret_args' }).first();
-    await contextMenu(row, /^Rerun$/);
+    await contextMenu(await waitForRow('Runs', 'secret_args'), /^Rerun$/);
     const dialog = page().locator('.monaco-dialog-box', { hasText: 'had secret arguments, recorded as ***' });
     await dialog.waitFor({ timeout: 30_000 });
     await screenshot('runner-rerun-secret-question');
     await dialog.getByRole('button', { name: 'Edit Arguments…' }).click();
-    await page().mouse.move(1, 1); // away from the run row: its tooltip would cover the next journeys
     await input.waitFor();
     assert.equal(await input.inputValue(), '--api-key *** --epochs 1', 'the recorded arguments, the secret masked');
     await input.fill(`--api-key ${SECRET} --epochs 1`);
@@ -75,11 +66,9 @@ describe('run the current training file, as a user does', () => {
   });
 
   it('explains a bad interpreter with Select Interpreter and Open Settings actions', async () => {
-    writeFileSync(join(workspace(), '.vscode/settings.json'), JSON.stringify({ 'mlwb.pythonPath': '/nonexistent/python3' }));
+    await applySettings({ 'mlwb.pythonPath': '/nonexistent/python3' });
     try {
       await openFile('train.py');
-      // Settings are re-read when the file changes; give the watcher a moment.
-      await page().waitForTimeout(1500);
       await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').click();
       const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: 'no usable Python interpreter' });
       await toast.waitFor({ timeout: 30_000 });
@@ -87,7 +76,7 @@ describe('run the current training file, as a user does', () => {
       await toast.getByRole('button', { name: 'Open Settings' }).waitFor();
       await screenshot('runner-bad-interpreter');
     } finally {
-      writeFileSync(join(workspace(), '.vscode/settings.json'), JSON.stringify({ 'mlwb.pythonPath': '/usr/bin/python3' }));
+      await applySettings({ 'mlwb.pythonPath': '/usr/bin/python3' });
     }
   });
 });

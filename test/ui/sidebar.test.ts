@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { contextMenu, openContainer, page, paneBody, screenshot, workspace } from './workbench';
+import { contextMenu, journey, openContainer, page, screenshot, treeRow, waitForRow, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 
@@ -23,7 +23,7 @@ async function twoRuns(): Promise<string[]> {
     .map((id) => (JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as { name: string }).name);
 }
 
-describe('sidebar journeys in the real workbench', () => {
+journey('sidebar journeys in the real workbench', () => {
   let names: string[] = [];
 
   before(async () => {
@@ -31,12 +31,12 @@ describe('sidebar journeys in the real workbench', () => {
     await openContainer();
   });
 
-  const row = (view: string, text: string) => paneBody(view).locator('.monaco-list-row', { hasText: text });
+  const row = treeRow;
   const rowMenu = (view: string, text: string, entry: string) =>
     contextMenu(row(view, text), entry, () => screenshot(`sidebar-menu-${entry.replace(/\W+/g, '-').toLowerCase()}`));
 
   it('lists the new runs live, with their duration and eval metric', async () => {
-    for (const name of names) await row('Runs', name).waitFor({ timeout: 30_000 });
+    for (const name of names) await waitForRow('Runs', name);
     const text = await row('Runs', names[1]).innerText();
     assert.match(text, /\d+\.\d s · eval\/accuracy (0\.\d+|1)/);
     await screenshot('sidebar-runs');
@@ -48,7 +48,7 @@ describe('sidebar journeys in the real workbench', () => {
     await input.waitFor();
     await input.fill('renamed-in-the-ui');
     await page().keyboard.press('Enter');
-    await row('Runs', 'renamed-in-the-ui').waitFor({ timeout: 15_000 });
+    await waitForRow('Runs', 'renamed-in-the-ui');
     assert.equal(await row('Runs', names[1]).count(), 0);
     await screenshot('sidebar-renamed');
   });
@@ -62,10 +62,10 @@ describe('sidebar journeys in the real workbench', () => {
     assert.match(await dialog.innerText(), /Delete run "/);
     await screenshot('sidebar-delete-confirm');
     await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
-    await row('Runs', names[0]).waitFor({ state: 'detached', timeout: 15_000 });
-    await row('Runs', 'renamed-in-the-ui').waitFor();
+    await waitForRow('Runs', names[0], { state: 'detached' });
+    await waitForRow('Runs', 'renamed-in-the-ui');
     // The Experiments view follows: its experiment counts one run less.
-    await row('Experiments', 'random-forest').filter({ hasText: `${before - 1} run` }).waitFor({ timeout: 15_000 });
+    await waitForRow('Experiments', { hasText: new RegExp(`random-forest[\\s\\S]*${before - 1} run`) });
     await screenshot('sidebar-deleted');
   });
 });

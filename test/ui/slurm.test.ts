@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { contextMenu, openContainer, openFile, page, paneBody, runCommand, screenshot, slurmEnv, workspace } from './workbench';
+import { applySettings, contextMenu, journey, openContainer, openFile, page, runCommand, screenshot, settled, slurmEnv, treeRow, waitForRow, workspace } from './workbench';
 
 // Submitting the current training file to a REAL Slurm cluster (slurmctld + slurmd + munge on loopback,
 // started before code-server by workbench.ts) through the palette, the profile pick, the arguments box and
@@ -15,13 +15,12 @@ const PROFILES = [
   { name: 'gpu', python: '/usr/bin/python3', gpus: 1, mem: '1G', time: '10:00' },
 ];
 
-describe('submit the current training file to Slurm, as a user does', function () {
+journey('submit the current training file to Slurm, as a user does', function () {
   this.timeout(240_000);
-  const settingsFile = () => join(workspace(), '.vscode/settings.json');
-  let settings = '';
   let jobId = '';
   /** The run's row in the Runs view (found by its job: the script's Experiment renames the run when it starts). */
-  const runRow = (status: string) => paneBody('Runs').locator(`.monaco-list-row[aria-label*=", ${status}"]`, { hasText: new RegExp(`Slurm ${jobId}(?!\\d)`) });
+  const byJob = (status: string) => ({ css: `[aria-label*=", ${status}"]`, hasText: new RegExp(`Slurm ${jobId}(?!\\d)`) });
+  const runRow = (status: string) => treeRow('Runs', byJob(status));
 
   before(async function () {
     const unavailable = slurmEnv().MLWB_SLURM_UNAVAILABLE;
@@ -30,18 +29,7 @@ describe('submit the current training file to Slurm, as a user does', function (
       this.skip();
     }
     copyFileSync(join(repo, 'test/vscode/fixtures/slurm_train.py'), join(workspace(), 'slurm_train.py'));
-    settings = readFileSync(settingsFile(), 'utf8');
-    writeFileSync(settingsFile(), JSON.stringify({ ...JSON.parse(settings), 'mlwb.slurm.profiles': PROFILES, 'mlwb.slurm.pollSeconds': 1 }, null, 2));
-    await page().waitForTimeout(1500); // settings are re-read when the file changes
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await screenshot(`slurm-failed-${this.currentTest.title.slice(0, 24).replace(/\W+/g, '-')}`);
-  });
-
-  after(async () => {
-    if (settings) writeFileSync(settingsFile(), settings);
-    await runCommand('View: Close All Editors').catch(() => undefined);
+    await applySettings({ 'mlwb.slurm.profiles': PROFILES, 'mlwb.slurm.pollSeconds': 1 });
   });
 
   it('picks a profile, gives the arguments, reads the script, submits; the run goes queued → completed', async () => {
@@ -98,15 +86,13 @@ describe('submit the current training file to Slurm, as a user does', function (
     await submitted.waitFor({ timeout: 30_000 });
     jobId = /job (\d+)\./.exec(await submitted.innerText())![1];
     await openContainer();
-    const queued = runRow('queued');
-    await queued.waitFor({ timeout: 30_000 });
+    const queued = await waitForRow('Runs', byJob('queued'));
     assert.ok(await queued.locator('.codicon-clock').count(), 'a clock icon while queued');
     assert.match(await queued.locator('.label-description').innerText(), new RegExp(`Slurm ${jobId} · PENDING$`));
     await screenshot('slurm-run-queued');
     await promisify(execFile)('scontrol', ['release', jobId], { env: { ...process.env, ...slurmEnv() } });
 
-    const done = runRow('completed');
-    await done.waitFor({ timeout: 90_000 });
+    const done = await waitForRow('Runs', byJob('completed'), { timeout: 90_000 });
     assert.ok(await done.locator('.codicon-pass').count(), 'the completed icon');
     assert.match(await done.locator('.label-description').innerText(), new RegExp(`Slurm ${jobId}$`), 'a completed job shows just its id');
     const runName = (await done.locator('.label-name').innerText()).trim();
@@ -120,16 +106,14 @@ describe('submit the current training file to Slurm, as a user does', function (
 
   it('Rerun of a run whose profile is gone says so, offering Run Locally and Open Settings; Run Locally runs it here', async () => {
     assert.ok(jobId, 'the run of the journey before');
-    const current = JSON.parse(readFileSync(settingsFile(), 'utf8'));
-    writeFileSync(settingsFile(), JSON.stringify({ ...current, 'mlwb.slurm.profiles': PROFILES.slice(1) }, null, 2));
-    await page().waitForTimeout(1500);
+    await applySettings({ 'mlwb.slurm.profiles': PROFILES.slice(1) });
     await runCommand('Notifications: Clear All Notifications');
     await contextMenu(runRow('completed'), /^Rerun$/);
     const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: 'no longer in mlwb.slurm.profiles' });
     await toast.waitFor({ timeout: 30_000 });
     assert.match(await toast.innerText(), /Run \S+ was submitted to Slurm with the profile "ui-cpu", which is no longer in mlwb\.slurm\.profiles \(there are: gpu\)/);
     await toast.getByRole('button', { name: 'Open Settings' }).waitFor();
-    await page().waitForTimeout(500); // the toast slides in
+    await settled(toast);
     await screenshot('slurm-rerun-missing-profile');
     await toast.getByRole('button', { name: 'Run Locally' }).click();
     await page().locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'mlwb: slurm_train.py' }).first().waitFor({ timeout: 30_000 });

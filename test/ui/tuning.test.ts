@@ -1,49 +1,31 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { contextMenu, openContainer, page, paneBody, runCommand, screenshot, webview, workspace } from './workbench';
+import { contextMenu, inView, journey, openContainer, screenshot, waitForRow, webview, workspace } from './workbench';
 
-// A store of its own (`mlwb.storePath` pointed elsewhere, then restored), like the dashboard journeys.
-const STORE = '.mlwb-tuning';
 const TRIALS = 14;
 const repo = resolve(__dirname, '../../..');
 
-describe('tuning panel in the real workbench', () => {
-  const settingsFile = () => join(workspace(), '.vscode/settings.json');
-  let settings = '';
-
+journey('tuning panel in the real workbench', () => {
   before(async function () {
     this.timeout(240_000);
-    settings = readFileSync(settingsFile(), 'utf8');
-    writeFileSync(settingsFile(), JSON.stringify({ ...JSON.parse(settings), 'mlwb.storePath': STORE }));
     // The SGD example: a script objective with intermediate values and the median pruner (real optuna).
     for (const f of ['objective.py', 'sgd.json']) copyFileSync(join(repo, 'python-runner/examples/tuning', f), join(workspace(), f));
     await promisify(execFile)('/usr/bin/python3', ['-m', 'mlwb', 'tune', '--spec', 'sgd.json', '--n-trials', String(TRIALS), '--seed', '0'], {
       cwd: workspace(),
-      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), STORE), MLWB_RPC_PIPE: '' },
+      env: { ...process.env, PYTHONPATH: join(repo, 'python-runner'), MLWB_STORE: join(workspace(), '.mlwb'), MLWB_RPC_PIPE: '' },
     });
-    await runCommand('View: Close All Editors');
     await openContainer();
-    await paneBody('Runs').locator('.monaco-list-row', { hasText: 'sgd-digits' }).first().waitFor({ timeout: 30_000 });
-  });
-
-  after(async () => {
-    await runCommand('View: Close All Editors');
-    writeFileSync(settingsFile(), settings);
+    await waitForRow('Runs', 'sgd-digits');
   });
 
   it('opens from the run’s context menu and shows every trial in a sortable table, with the plots', async () => {
     // The session ran while the store was being opened: the row catches up by itself, no Refresh needed.
-    const row = paneBody('Runs').locator('.monaco-list-row[aria-label*=", completed"]', { hasText: 'sgd-digits' }).first();
-    await row.waitFor({ timeout: 30_000 });
-    await contextMenu(row, 'Open Tuning Session');
+    await contextMenu(await waitForRow('Runs', { css: '[aria-label*=", completed"]', hasText: 'sgd-digits' }), 'Open Tuning Session');
     const frame = webview();
-    await frame.locator('h1', { hasText: 'sgd-digits' }).waitFor({ timeout: 60_000 }).catch(async (err) => {
-      await screenshot('tuning-panel-failed');
-      throw err;
-    });
+    await frame.locator('h1', { hasText: 'sgd-digits' }).waitFor({ timeout: 60_000 });
     const table = frame.getByTestId('trial-table');
     await table.locator('tbody tr').nth(TRIALS - 1).waitFor({ timeout: 30_000 });
     const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => c.textContent?.trim() ?? '')));
@@ -67,11 +49,9 @@ describe('tuning panel in the real workbench', () => {
     for (const id of ['history-0', 'importance', 'slice-alpha', 'slice-loss', 'edf', 'intermediate', 'contour']) await frame.getByTestId(id).first().waitFor();
     const history = await frame.locator('[data-testid="history-0"] [data-testid="chart-data"] tbody tr').count();
     assert.ok(history >= TRIALS, `history table rows ${history}`);
-    await frame.locator('h1').scrollIntoViewIfNeeded();
-    await page().waitForTimeout(500);
+    await inView(frame.locator('h1'));
     await screenshot('tuning-panel');
-    await frame.getByTestId('contour').scrollIntoViewIfNeeded();
-    await page().waitForTimeout(300);
+    await inView(frame.getByTestId('contour'));
     await screenshot('tuning-panel-contour');
   });
 });

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { TrackingStore } from '../../src/store';
 import { api, runExample, waitFor, workspaceDir } from './helpers';
 
 describe('the workspace store in a real VS Code', () => {
@@ -33,13 +34,15 @@ describe('the workspace store in a real VS Code', () => {
   });
 
   it('rebuilds the same index from the journals after index.sqlite is deleted', async () => {
+    const snapshot = (s: TrackingStore) => s.listRuns().runs.map((r) => ({ ...r, detail: s.getRun(r.id) }));
     const store = await (await api()).store.get();
-    const snapshot = () => store.listRuns().runs.map((r) => ({ ...r, detail: store.getRun(r.id) }));
-    const before = JSON.stringify(snapshot());
+    const before = snapshot(store);
     await store.saveNow();
     rmSync(join(workspaceDir(), '.mlwb', 'index.sqlite'));
     await vscode.commands.executeCommand('mlwb.rebuildIndex');
-    const rebuilt = await (await api()).store.get();
-    assert.equal(JSON.stringify(rebuilt.listRuns().runs.map((r) => ({ ...r, detail: rebuilt.getRun(r.id) }))), before);
+    const after = snapshot(await (await api()).store.get());
+    assert.deepEqual(after.map((r) => r.id), before.map((r) => r.id));
+    // Run by run, so that a difference names its run and field.
+    for (const [i, run] of before.entries()) assert.deepEqual(after[i], run, `run ${run.id} (${run.name}) after the rebuild`);
   });
 });

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { runnerInvocation } from '../../../src/runner/launch-spec';
 import { openRunnerChannel } from '../../../src/runner/rpc-channel';
 import { RunSession, type RunOutcome } from '../../../src/runner/run-session';
+import { until } from '../../shared/until';
 
 const REPO = path.resolve(__dirname, '../../../..');
 const RUNNER_DIR = path.join(REPO, 'python-runner');
@@ -67,7 +68,7 @@ describe('run session against the real Python runner', function () {
   it('cancel escalates to SIGTERM then SIGKILL when the script ignores Ctrl+C', async () => {
     const run = await launch('ignores_sigint.py', { cancelGraceMs: 500 });
     await new Promise<void>((resolve) => run.session.once('started', () => resolve()));
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => run.output().includes('stubborn'), 'the script to swallow signals', { seen: run.output });
     await run.session.cancel();
     const outcome = await run.finished;
     assert.equal(outcome.status, 'cancelled');
@@ -111,7 +112,7 @@ describe('run session: bad input from a runner', function () {
     const outcome = await finished;
     assert.equal(outcome.status, 'completed');
     assert.equal(r.session.runId, 'r-ok', 'the malformed run/started was ignored, the good one taken');
-    await new Promise((res) => setTimeout(res, 200));
+    await until(() => [1, 2, 3, 4, 5].every((id) => r.replies().some((m) => m.id === id)), 'an answer to every request', { seen: r.replies });
     const byId = new Map(r.replies().map((m) => [m.id, m]));
     assert.equal(byId.get(1)?.result?.accepted, true);
     assert.equal(byId.get(2)?.error?.code, -32602);
@@ -128,8 +129,7 @@ describe('run session: bad input from a runner', function () {
   it('refuses a runner of another protocol version, saying why', async () => {
     const r = await rawRunner();
     r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 99, runner: 't', python: { executable: 'p', version: '3' }, pid: 1, capabilities: [] } });
-    await new Promise((res) => setTimeout(res, 200));
-    const reply = r.replies().find((m) => m.id === 1);
+    const reply = await until(() => r.replies().find((m) => m.id === 1), 'the answer to the handshake', { seen: r.replies });
     assert.equal(reply?.result?.accepted, false);
     assert.match(reply?.result?.reason ?? '', /protocol 99/);
     r.socket.destroy();

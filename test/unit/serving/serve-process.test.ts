@@ -107,9 +107,10 @@ describe('serving: ServeProcess and PredictJob against the real Python runner', 
   it('stops itself when the pipe to VS Code closes (no server outlives the extension host)', async () => {
     const proc = await ServeProcess.start(opts());
     const ready = await proc.whenReady();
-    // The pipe connects in the background after the ready line; give it a moment, then drop it.
-    await new Promise((r) => setTimeout(r, 1500));
-    (proc as unknown as { channel: { close(): void } }).channel.close();
+    // The pipe connects in the background after the ready line: once it has, drop it.
+    const { channel } = proc as unknown as { channel: { connected: Promise<unknown>; close(): void } };
+    await channel.connected;
+    channel.close();
     const exit = await new Promise<import('../../../src/serving/serve-process').ServeExit>((resolve) => proc.once('exit', resolve));
     assert.equal(exit.end?.reason, 'extension-gone');
     assert.equal(await portOpen(ready.port), false);

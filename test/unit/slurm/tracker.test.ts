@@ -9,6 +9,7 @@ import type { JobInfo } from '../../../src/slurm/slurm-parsers';
 import { planSubmission, slurmOrigin, submitPlan, type SubmissionRequest } from '../../../src/slurm/submission';
 import { appendRunEvents } from '../../../src/store/scheduled-runs';
 import type { TrackingStore } from '../../../src/store/tracking-store';
+import { until } from '../../shared/until';
 import { openStore, removeTempStores, tempStore } from '../store/helpers';
 
 /**
@@ -232,8 +233,7 @@ describe('Slurm job tracker (FakeSlurm stand-in, real store)', () => {
     });
     poller.ensure();
     await stopped;
-    await new Promise((res) => setTimeout(res, 30));
-    assert.equal(poller.active, false, 'no timer left once nothing is unfinished');
+    await until(() => !poller.active, 'no timer left once nothing is unfinished');
     assert.ok(reports.every((o) => !(o instanceof Error)));
     assert.equal(store.getRun(r.id)?.job?.state, 'COMPLETED');
     poller.dispose();

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrackingStore } from '../../../src/store/tracking-store';
+import { until } from '../../shared/until';
 import { now, openStore, removeTempStores, RunWriter, tempStore } from './helpers';
 import { snapshot } from './snapshot';
 
@@ -90,7 +91,8 @@ describe('edits', () => {
     const store = await open();
     await store.deleteExperiment('e');
     await assert.rejects(store.renameExperiment('e', 'x'), /no experiment/);
-    await new Promise((r) => setTimeout(r, 5));
+    const deleted = now();
+    await until(() => now() > deleted, 'the clock to pass the deletion'); // created later than deleted, as a person does
     await store.createExperiment('e');
     assert.deepEqual(store.listExperiments().map((e) => [e.id, e.runCount]), [['e', 0]]);
     await assert.rejects(store.createExperiment('e'), /already exists/);

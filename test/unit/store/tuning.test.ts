@@ -133,7 +133,7 @@ describe('tuning sessions in the store', () => {
     await store.rebuild('test');
     assert.deepEqual(store.getTuningSession('shared')?.trials.length, 4);
     // The owner's journal read again from byte 0 (its series cache was lost): the session passes to another
-    // worker meanwhile and stays whole.
+    // worker meanwhile, stays whole, and comes back to the worker that started it, as a rebuild would say.
     const owner = workers.find((w) => w.manifest.id === s.run);
     assert.ok(owner);
     owner.metric('loss', [1, 2]);
@@ -143,10 +143,28 @@ describe('tuning sessions in the store', () => {
     await store.refresh();
     const after = store.getTuningSession('shared');
     assert.ok(after);
-    assert.notEqual(after.run, owner.manifest.id);
+    assert.equal(after.run, owner.manifest.id);
     assert.deepEqual(after.trials.map((t) => t.number), [0, 1, 2, 3]);
     assert.deepEqual(store.getSeries(owner.manifest.id, 'loss')?.y, [1, 2, 3]);
     assert.deepEqual(store.problems(), []);
+  });
+
+  it('a shared study belongs to the worker that started it first, whatever order its journals are read in', async () => {
+    // The second worker's journal is read first (it started later, but the first one had not written yet).
+    const late = new RunWriter(root, { id: 'a-late', experiment: 'tune' });
+    session(late, 'shared', { ts: 2000 });
+    trial(late, 'shared', 1, 'complete', [0.9]);
+    store = await openStore(root);
+    assert.equal(store.getTuningSession('shared')?.run, 'a-late');
+    const early = new RunWriter(root, { id: 'b-early', experiment: 'tune' });
+    session(early, 'shared', { ts: 1000 });
+    trial(early, 'shared', 0, 'complete', [0.5]);
+    await store.refresh();
+    const live = store.getTuningSession('shared');
+    assert.equal(live?.run, 'b-early');
+    assert.deepEqual(store.listTuningSessions().map((t) => t.run), ['b-early']);
+    await store.rebuild('test');
+    assert.deepEqual(store.getTuningSession('shared'), live, 'a rebuild gives the same session');
   });
 
   it('importance recorded by the tuning process wins over ours', async () => {

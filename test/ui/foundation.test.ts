@@ -1,8 +1,8 @@
-// Runs first (mocha sorts files): this is the fresh-workspace journey, before any suite writes runs.
+// The fresh-workspace journey: the views' welcome texts before anything wrote a run.
 import * as assert from 'node:assert/strict';
-import { openContainer, page, paneBody, runCommand, screenshot, webview } from './workbench';
+import { journey, openContainer, page, paneBody, runCommand, screenshot, webview } from './workbench';
 
-describe('foundation journeys in the real workbench', () => {
+journey('foundation journeys in the real workbench', () => {
   it('opens the MLOps Workbench container and shows the three views with their welcome text', async () => {
     await openContainer();
     for (const name of ['Experiments', 'Runs', 'Models']) {
