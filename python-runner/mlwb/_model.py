@@ -60,9 +60,10 @@ def file_sha256(path: str) -> str:
 class Model:
     """A loaded model: what it expects (feature names / count) and how to call it."""
 
-    def __init__(self, path: str, name: Optional[str] = None, version: Optional[str] = None) -> None:
+    def __init__(self, path: str, name: Optional[str] = None, version: Optional[str] = None,
+                 sha256: Optional[str] = None) -> None:
         self.path = os.path.abspath(path)
-        self.obj, self.format = load(self.path)
+        self.obj, self.format = load(self.path, sha256=sha256)
         self.name = name or os.path.splitext(os.path.basename(path))[0]
         self.version = version
         self.sha256 = file_sha256(self.path)
