@@ -23,12 +23,15 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [
        python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
                             [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
        python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
+       (serve and predict: [--model-sha256 HEX] [--signature signature.json] [--threshold T])
        python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
                            [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
                            [--storage PATH --worker] [--run-id ID]
        python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
        python -m mlwb evaluate --model PATH [--model PATH2] [--model-sha256 HEX ...] --data CSV --target COL
                                [--out DIR] [--run RUN_ID]
+       python -m mlwb signature --data CSV [--target COL] [--source training|evaluation]
+       python -m mlwb smoke --model PATH [--model-sha256 HEX] --data CSV [--target COL] [--requests 300]
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
                           [--max-samples N] [--seed N] [--lr X]
        python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] --input JSON
@@ -146,6 +149,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                 sys.stderr.write(f"mlwb evaluate: error: {e}\n")
                 return 2
             return evaluate_main(args[1:])
+        if cmd == "signature":
+            from ._signature import main as signature_main
+
+            return signature_main(args[1:])
+        if cmd == "smoke":
+            from ._smoke import main as smoke_main
+
+            return smoke_main(args[1:])
         if cmd == "infer":
             from ._modelspec import infer_main
 
