@@ -292,7 +292,7 @@ def _log_fit(est: Any, args: tuple, kwargs: Dict[str, Any], elapsed: float) -> N
         _logged_params[name] = values
         journal.add(record("params", values=values))
 
-    if X is not None:
+    if X is not None and (n == 0 or _spend_ok()):  # over budget, a later fit's inputs may go unrecorded
         t0 = time.perf_counter()
         _save_signature(exp, run.id, X, name, n)
         _extra_s += time.perf_counter() - t0
