@@ -51,14 +51,23 @@ def label_key(v: Any) -> str:
 
 
 def encode(values: Any, names: List[str], what: str) -> np.ndarray:
+    """Class indexes of ``values`` (each distinct value spelled once through ``label_key``)."""
     index = {n: i for i, n in enumerate(names)}
-    keys = [label_key(v) for v in values]
+    arr = np.asarray(values)
+    try:
+        distinct, inverse = np.unique(arr, return_inverse=True)
+    except TypeError:  # values that do not sort together (mixed types in an object column)
+        keyed = [label_key(v) for v in arr.reshape(-1)]
+        distinct_keys = sorted(set(keyed))
+        where = {k: i for i, k in enumerate(distinct_keys)}
+        distinct, inverse = np.asarray(distinct_keys, dtype=object), np.fromiter((where[k] for k in keyed), np.int64)
+    keys = [label_key(v) for v in distinct]
     unknown = sorted({k for k in keys if k not in index})
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
         raise EvaluateError(f"{what} has label(s) the model does not know: {shown} (the model's classes: "
                             f"{', '.join(names)})")
-    return np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+    return np.asarray([index[k] for k in keys], dtype=np.int64)[inverse.reshape(-1)]
 
 
 def _predict(model: Any, X: Any, method: str, progress: Progress, check: Callable[[], None]) -> np.ndarray:
@@ -132,7 +141,8 @@ def _classification(model: Any, X: Any, y_raw: Any, progress: Progress, check: C
     else:
         evaluation["curves"] = {"roc": [], "pr": [], "calibration": []}
     progress("metrics", 3, 3)
-    columns: Dict[str, List[Any]] = {"y_true": [names[i] for i in y], "y_pred": [names[i] for i in pred]}
+    text = np.asarray(names, dtype=object)
+    columns: Dict[str, List[Any]] = {"y_true": text[y].tolist(), "y_pred": text[pred].tolist()}
     if proba is not None:
         for j, n in enumerate(names):
             columns[f"proba_{n}"] = proba[:, j].tolist()
