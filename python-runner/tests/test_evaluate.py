@@ -337,3 +337,42 @@ def test_stored_with_an_ended_run(tmp_path: Path, store: Path, monkeypatch: pyte
     assert set(recs) == {"evaluation/evaluation.json", "evaluation/predictions.csv"}
     assert recs["evaluation/evaluation.json"]["sha256"] == hashlib.sha256(saved.read_bytes()).hexdigest()
     assert recs["evaluation/evaluation.json"]["tags"] == ["evaluation"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake extension uses a Unix socket")
+def test_under_vscode_events_go_on_the_pipe_and_run_cancel_stops_it(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from fake_extension import FakeExtension
+
+    Xtr, ytr, Xte, yte, data = split_dataset(load_iris, tmp_path)
+    save(RandomForestClassifier(5, random_state=0).fit(Xtr, ytr), tmp_path / "rf.pkl")
+    ext = FakeExtension()
+    try:
+        r = subprocess.run([sys.executable, "-m", "mlwb", "evaluate", "--model", "rf.pkl", "--data", str(data),
+                            "--target", "label", "--out", "out"], env={**env(), "MLWB_RPC_PIPE": ext.path},
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        sent = [m["params"]["event"] for m in ext.messages if m.get("method") == "run/event"]
+        assert sent == lines(r.stdout)  # the same objects as the stdout lines
+        assert sent[-2] == {"kind": "evaluateResult", "path": str(tmp_path / "out" / "evaluation.json")}
+    finally:
+        ext.close()
+    marker = tmp_path / "started"
+    save(BlockingClassifier(str(marker)), tmp_path / "block.pkl")
+    pd.DataFrame({"a": [1.0], "b": [2.0], "label": [1]}).to_csv(tmp_path / "two.csv", index=False)
+    ext = FakeExtension()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "mlwb", "evaluate", "--model", "block.pkl", "--data", "two.csv",
+                                 "--target", "label", "--out", "blocked"], env={**env(), "MLWB_RPC_PIPE": ext.path},
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        until(marker.exists, what="the model's predict to start")
+        rid = ext.request("run/cancel", {"reason": "test"})
+        assert ext.wait_reply(rid)["result"] == {"accepted": True}
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert lines(out)[-1]["kind"] == "evaluateError" and not (tmp_path / "blocked").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        ext.close()

@@ -249,6 +249,15 @@ def _commit(job: Job, out_dir: Path, files: Dict[str, Dict[str, List[Any]]], mai
     return out_dir / main_name
 
 
+def _interrupt_main() -> None:
+    import _thread
+
+    try:
+        _thread.interrupt_main(signal.SIGTERM)  # runs Job.on_signal in the main thread (Python 3.10+)
+    except TypeError:  # Python 3.9: KeyboardInterrupt, handled as a cancel too
+        _thread.interrupt_main()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     started = time.monotonic()
@@ -262,6 +271,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     def on_cancel(params: Any) -> Dict[str, Any]:
         job.cancel.set()
+        if not job.committing:  # interrupt the main thread even inside a long predict, as SIGTERM does
+            _interrupt_main()
         return {"accepted": True}
 
     job.rpc = connect(["evaluate", "cancel"], {RUN_CANCEL: on_cancel})
