@@ -115,10 +115,9 @@ def _classification(model: Any, X: Any, y_raw: Any, progress: Progress, check: C
     check()
     progress("metrics", 0, 3)
     metrics = _classify.label_metrics(y, pred)
-    functions = {k: v for k, v in _classify.FUNCTIONS.items() if k in metrics}
     if proba is not None:
         metrics.update(_classify.proba_metrics(y, proba))
-        functions = {k: v for k, v in _classify.FUNCTIONS.items() if k in metrics}
+    functions = {k: v for k, v in _classify.FUNCTIONS.items() if k in metrics}
     progress("metrics", 1, 3)
     evaluation: Dict[str, Any] = {
         "format": 1, "task": "binary" if len(names) == 2 else "multiclass",
