@@ -5,6 +5,7 @@
     python -m mlwb predict --model PATH --input CSV [--output CSV] ...       # see _predict.py
     python -m mlwb tune --spec tune.json [--script train.py] ...               # see _tune_cli.py
     python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] ...
+    python -m mlwb evaluate --model PATH [--model PATH2] --data CSV --target COL [--out DIR] [--run RUN_ID] ...
     python -m mlwb run net.mlwb-model.json [--epochs N] ...                  # see _modelspec.py
     python -m mlwb infer --weights weights.pt --input JSON                     # see _modelspec.py
     python -m mlwb info        # system info as JSON
@@ -22,10 +23,15 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [
        python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
                             [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
        python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
+       (serve and predict: [--model-sha256 HEX] [--signature signature.json] [--threshold T])
        python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
                            [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
                            [--storage PATH --worker] [--run-id ID]
        python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
+       python -m mlwb evaluate --model PATH [--model PATH2] [--model-sha256 HEX ...] --data CSV --target COL
+                               [--out DIR] [--run RUN_ID]
+       python -m mlwb signature --data CSV [--target COL] [--source training|evaluation]
+       python -m mlwb smoke --model PATH [--model-sha256 HEX] --data CSV [--target COL] [--requests 300]
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
                           [--max-samples N] [--seed N] [--lr X]
        python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] --input JSON
@@ -46,8 +52,9 @@ OmegaConf. Options (before the script):
                       run.json and a queued status exist); refused if it is missing or has already ended
 
 `explain` explains a model file on a CSV (SHAP, permutation importance, PDP/ICE) into DIR/explain.json;
-`python -m mlwb explain --help` lists its options. A pickle/joblib model file is code: explain only
-files you trust.
+`python -m mlwb explain --help` lists its options. `evaluate` writes DIR/evaluation.json (metrics, curves,
+confusion matrix; two --model: DIR/comparison.json with a bootstrap interval and McNemar's test). A
+pickle/joblib model file is code: explain or evaluate only files you trust.
 """
 
 
@@ -135,6 +142,21 @@ def main(argv: Optional[List[str]] = None) -> int:
                 sys.stderr.write(f"mlwb explain: error: {e}\n")
                 return 2
             return explain_main(args[1:])
+        if cmd == "evaluate":
+            try:
+                from .evaluate._cli import main as evaluate_main
+            except ImportError as e:  # numpy / scikit-learn missing in this interpreter
+                sys.stderr.write(f"mlwb evaluate: error: {e}\n")
+                return 2
+            return evaluate_main(args[1:])
+        if cmd == "signature":
+            from ._signature import main as signature_main
+
+            return signature_main(args[1:])
+        if cmd == "smoke":
+            from ._smoke import main as smoke_main
+
+            return smoke_main(args[1:])
         if cmd == "infer":
             from ._modelspec import infer_main
 

@@ -62,6 +62,7 @@ _fit_s = 0.0  # time spent in top-level fits
 _extra_s = 0.0  # time spent scoring and saving models
 _unsaved: Dict[str, Tuple[Any, Dict[str, Any], Dict[str, Any]]] = {}  # class -> (estimator, metadata, its fit's params)
 _logged_params: Dict[str, Dict[str, Any]] = {}  # class -> the params last written for it
+_signatures: Dict[str, Dict[str, Any]] = {}  # run id -> the signature last saved as autolog/signature.json
 _param_names: Dict[type, Optional[Tuple[str, ...]]] = {}  # classes with BaseEstimator's own get_params
 _warned: Set[str] = set()
 _top: Optional[Any] = None  # the estimator of the top-level fit in progress
@@ -291,6 +292,11 @@ def _log_fit(est: Any, args: tuple, kwargs: Dict[str, Any], elapsed: float) -> N
         _logged_params[name] = values
         journal.add(record("params", values=values))
 
+    if X is not None and (n == 0 or _spend_ok()):  # over budget, a later fit's inputs may go unrecorded
+        t0 = time.perf_counter()
+        _save_signature(exp, run.id, X, name, n)
+        _extra_s += time.perf_counter() - t0
+
     meta: Dict[str, Any] = {"class": f"{cls.__module__}.{cls.__qualname__}", "fit": n, "fit_time_s": elapsed}
     if score is not None:
         meta["training_score"] = score
@@ -312,6 +318,26 @@ def _save(exp: Any, est: Any, name: str, meta: Dict[str, Any]) -> None:
         return
     if meta["fit"] == 0:
         _ambient.runner_log(f"autolog: {name} fit logged; the latest model is saved as files/{f['path']}")
+
+
+def _save_signature(exp: Any, run_id: str, X: Any, name: str, n: int) -> None:
+    """The inputs of the latest top-level fit (DataFrame columns and dtypes; numpy: f0..fn) as
+    ``autolog/signature.json``, written again only when a fit's inputs differ from the last one's."""
+    from ._signature import infer
+
+    try:
+        sig = infer(X, "training data")
+    except Exception as e:
+        _warn(f"signature:{name}", f"autolog: could not infer the signature of {name}'s training data: {e!r}")
+        return
+    if _signatures.get(run_id) == sig:
+        return
+    _signatures[run_id] = sig
+    try:
+        exp.files("autolog").save_json(sig, to="signature.json", tags=["autolog", "signature"],
+                                       description=f"the inputs of {name} fit #{n} (autolog)")
+    except Exception as e:
+        _warn(f"save-signature:{name}", f"autolog: could not save the signature: {e!r}")
 
 
 def _finish(exp: Any) -> None:

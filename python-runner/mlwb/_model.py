@@ -60,9 +60,10 @@ def file_sha256(path: str) -> str:
 class Model:
     """A loaded model: what it expects (feature names / count) and how to call it."""
 
-    def __init__(self, path: str, name: Optional[str] = None, version: Optional[str] = None) -> None:
+    def __init__(self, path: str, name: Optional[str] = None, version: Optional[str] = None,
+                 sha256: Optional[str] = None) -> None:
         self.path = os.path.abspath(path)
-        self.obj, self.format = load(self.path)
+        self.obj, self.format = load(self.path, sha256=sha256)
         self.name = name or os.path.splitext(os.path.basename(path))[0]
         self.version = version
         self.sha256 = file_sha256(self.path)
@@ -72,14 +73,25 @@ class Model:
         self.n_features = n_features(self.obj)
         self.classes = classes(self.obj)
         self.has_proba = callable(safe_getattr(self.obj, "predict_proba"))
+        self.threshold: Optional[float] = None
         self._index = {f: i for i, f in enumerate(self.feature_names or ())}
         self.needs_frame = self.feature_names is not None and _pd() is not None and not _plain_sklearn(self.obj)
         if self.feature_names is not None:
             # Columns are always passed in the model's order: the warning about a nameless array is noise.
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
 
+    def set_threshold(self, threshold: float) -> None:
+        """``predict`` of a binary classifier answers the second class when its probability is ≥ threshold."""
+        if self.classes is None or len(self.classes) != 2 or not self.has_proba:
+            raise ModelLoadError(f"a threshold needs a binary classifier with predict_proba; {self.name} is "
+                                 f"{'a regressor' if self.classes is None else f'{len(self.classes)} classes' if len(self.classes) != 2 else 'without predict_proba'}")
+        if not 0.0 <= threshold <= 1.0:
+            raise ModelLoadError(f"the threshold must be between 0 and 1, not {threshold}")
+        self.threshold = threshold
+
     def metadata(self) -> Dict[str, Any]:
-        return {
+        extra = {"threshold": self.threshold} if self.threshold is not None else {}
+        return {**extra,
             "name": self.name, "version": self.version, "path": self.path, "format": self.format,
             "model_class": self.cls, "sha256": self.sha256, "size_bytes": self.size,
             "features": self.feature_names, "n_features": self.n_features, "classes": self.classes,
@@ -104,6 +116,10 @@ class Model:
     def call(self, x: Any, method: str = "predict") -> Any:
         if method == "predict_proba" and not self.has_proba:
             raise InputError(422, "INVALID_PARAMETER_VALUE", f"{type(self.obj).__name__} has no predict_proba")
+        if method == "predict" and self.threshold is not None:
+            np = _np()
+            positive = np.asarray(self.obj.predict_proba(self.frame(x)))[:, 1] >= self.threshold
+            return np.asarray(self.classes)[positive.astype(np.int64)]
         out = getattr(self.obj, method)(self.frame(x))
         return out.to_numpy() if hasattr(out, "to_numpy") else _np().asarray(out)
 

@@ -10,6 +10,8 @@ explicitly are ever loaded (the extension says so in its UI).
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 from typing import Any, List, Optional, Tuple
@@ -73,13 +75,19 @@ def _sniff(path: str) -> str:
     return _BY_EXTENSION.get(ext, "pickle")
 
 
-def load(path: str, fmt: Optional[str] = None) -> Tuple[Any, str]:
+def load(path: str, fmt: Optional[str] = None, sha256: Optional[str] = None) -> Tuple[Any, str]:
     """(the model, its format); ``fmt`` from ``detect_format`` when not given. XGBoost files load as their
-    scikit-learn wrapper (XGBClassifier / XGBRanker / XGBRegressor by objective)."""
+    scikit-learn wrapper (XGBClassifier / XGBRanker / XGBRegressor by objective).
+
+    ``sha256``: the hash of the bytes the user agreed to load; other bytes are refused. A pickle/joblib
+    file is unpickled from the very bytes that were hashed (no window for the file to change in between)."""
     fmt = fmt or detect_format(path)
     label = LABELS[fmt]
+    data = read_checked(path, sha256) if sha256 is not None else None
     try:
-        if fmt.startswith("xgboost"):
+        if data is not None and fmt in ("pickle", "joblib"):
+            obj = _load_pickle(io.BytesIO(data))
+        elif fmt.startswith("xgboost"):
             obj = _load_xgboost(path, fmt)
         elif fmt == "torch":
             from ._modelspec import SpecModel
@@ -106,16 +114,36 @@ def _why(e: BaseException) -> str:
     return f"{type(e).__name__}: {first[:300]}{' ...' if len(first) > 300 else ''}"
 
 
-def _load_pickle(path: str) -> Any:
+def read_checked(path: str, sha256: str) -> bytes:
+    """The file's bytes, when their sha256 is ``sha256`` (else ModelLoadError: nobody agreed to these)."""
+    expected = sha256.strip().lower()
+    if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+        raise ModelLoadError(f"could not load {path}: {sha256!r} is not a sha256 (64 hex digits)")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ModelLoadError(f"could not load {path}: {e.strerror or e}") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ModelLoadError(f"could not load {path}: its sha256 is {actual}, not the {expected} that was agreed "
+                             "to; the file changed since, so it was not loaded")
+    return data
+
+
+def _load_pickle(source: Any) -> Any:
+    """``source``: a path or a binary file object."""
     try:
         import joblib  # reads plain pickles too, and joblib's own numpy-aware (and compressed) files
     except ImportError:
         joblib = None
     if joblib is not None:
-        return joblib.load(path)
+        return joblib.load(source)
     import pickle
 
-    with open(path, "rb") as f:
+    if not isinstance(source, str):
+        return pickle.load(source)
+    with open(source, "rb") as f:
         return pickle.load(f)
 
 

@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 from ._channel import connect, say
 from ._encode import dumps
 from ._model import InputError, Model, ModelLoadError, to_array
+from ._model_options import add_model_options, open_model
 from ._protocol import RUN_CANCEL, RUN_EVENT
 
 EXIT_ERROR = 1
@@ -101,6 +102,7 @@ class Job:
         self._last = 0.0
         self._counter: Optional[_Counting] = None
         self.ignored: List[str] = []
+        self.signed: Any = None  # a _signed.Signed with --signature: every chunk is checked against it
 
     # -- progress -------------------------------------------------------------------------------
 
@@ -166,7 +168,10 @@ class Job:
                                      encoding="utf-8-sig", skip_blank_lines=True, low_memory=False)
                 order: Any = "unset"
                 for df in reader:
-                    if isinstance(order, str):
+                    if self.signed is not None:
+                        order = self.signed.table(header, [df.iloc[:, j].to_numpy() for j in range(df.shape[1])])
+                        self.ignored = self.signed.ignored
+                    elif isinstance(order, str):
                         order = self._order(header, df.shape[1])
                     x = df.to_numpy()
                     yield x if order is None else x[:, order]
@@ -197,7 +202,10 @@ class Job:
         for i, r in enumerate(rows):
             if len(r) != w:
                 raise InputError(422, "INVALID_PARAMETER_VALUE", f"row {self.rows + i + 1}: {len(r)} values, expected {w}")
-        if isinstance(order, str):
+        if self.signed is not None:
+            order = self.signed.table(header, [[r[j] for r in rows] for j in range(w)])
+            self.ignored = self.signed.ignored
+        elif isinstance(order, str):
             order = self._order(header, w)
         x = to_array(rows, w)
         return order, (x if order is None else x[:, order])
@@ -265,6 +273,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-rows", type=int, default=10000, help="rows per chunk (default 10000)")
     p.add_argument("--proba", action="store_true", help="also write predict_proba columns (classifiers)")
     p.add_argument("--job-id", default=None, help="id for the progress events sent to VS Code (default predict-<pid>)")
+    add_model_options(p)
     return p
 
 
@@ -292,12 +301,13 @@ def main(argv: List[str]) -> int:
     if dst == src:
         return fail(EXIT_USAGE, "the output must not be the input file")
     try:
-        model = Model(args.model)
+        model, signed = open_model(args)
     except (ModelLoadError, ImportError) as e:
         return fail(EXIT_ERROR, str(e))
     if args.proba and not model.has_proba:
         return fail(EXIT_USAGE, f"{type(model.obj).__name__} has no predict_proba (drop --proba)")
     job = Job(model, src, dst, args.chunk_rows, args.proba, args.job_id or f"predict-{os.getpid()}")
+    job.signed = signed
 
     def on_signal(*_: Any) -> None:
         job.cancel.set()
@@ -334,6 +344,8 @@ def main(argv: List[str]) -> int:
         status, code = "error", EXIT_ERROR
         extra = {"error": e.message, **e.extra}
         say(f"predict: failed after {job.rows} rows: {e.message}")
+        for problem in e.extra.get("problems", []):
+            say(f"predict:   {problem['column']}: {problem['problem']}")
     except Exception as e:
         job.discard()
         status, code = "error", EXIT_ERROR

@@ -34,6 +34,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional
 from ._channel import connect, say
 from ._encode import dumps
 from ._model import InputError, Model, ModelLoadError
+from ._model_options import add_model_options, open_model
 from ._protocol import RUN_CANCEL, SERVE_READY, SERVE_STOPPED, SYSTEM_INFO
 
 TOKEN_ENV = "MLWB_SERVE_TOKEN"
@@ -566,6 +567,8 @@ class Conn(asyncio.Protocol):
                     payload = json.loads(req.body)
                 except (ValueError, UnicodeDecodeError) as e:
                     raise InputError(400, "MALFORMED_REQUEST", f"malformed JSON: {e}")
+                if server.signed is not None:
+                    payload = server.signed.json(payload)
                 x, body_method = model.parse_json(payload)
                 method = method or body_method
             elif mime in ("text/csv", "application/csv"):
@@ -573,7 +576,10 @@ class Conn(asyncio.Protocol):
                     text = req.body.decode("utf-8-sig")
                 except UnicodeDecodeError as e:
                     raise InputError(400, "MALFORMED_REQUEST", f"the CSV is not UTF-8: {e}")
-                x = model.parse_csv(text)
+                if server.signed is not None:
+                    x, _ = model.parse_json(server.signed.csv(text))
+                else:
+                    x = model.parse_csv(text)
                 method = method or "predict"
             else:
                 raise InputError(415, "UNSUPPORTED_MEDIA_TYPE",
@@ -699,6 +705,7 @@ class Server:
         # Set once the server has said goodbye on the pipe: VS Code closing it then is no news.
         self._rpc_finished = False
         self._metadata: Optional[Dict[str, Any]] = None
+        self.signed: Any = None  # a _signed.Signed when serving with --signature
 
     def authorized(self, header: Optional[str]) -> bool:
         if not header:
@@ -714,6 +721,8 @@ class Server:
                 "runner": __version__, "url": self.url, "pid": os.getpid(), "max_batch": self.max_batch,
                 "max_wait_ms": self.max_wait * 1000, "max_body_bytes": self.max_body,
                 "token_required": self.token is not None}}
+        if self.signed is not None:  # ignored columns grow as requests come
+            return {**self._metadata, "signature": self.signed.signature, "ignored_columns": self.signed.ignored}
         return self._metadata
 
     @property
@@ -835,6 +844,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body in MiB (default 16)")
     p.add_argument("--name", default=None, help="model name (for /metadata and /metrics)")
     p.add_argument("--version", default=None, help="model version (for /metadata and /metrics)")
+    add_model_options(p)
     return p
 
 
@@ -851,7 +861,7 @@ def main(argv: List[str]) -> int:
         emit({"event": "error", "error": "invalid arguments", "exitCode": EXIT_USAGE})
         return EXIT_USAGE
     try:
-        model = Model(args.model, name=args.name, version=args.version)
+        model, signed = open_model(args, name=args.name, version=args.version)
     except ModelLoadError as e:
         say(str(e))
         emit({"event": "error", "error": str(e), "exitCode": EXIT_FATAL})
@@ -862,6 +872,7 @@ def main(argv: List[str]) -> int:
         return EXIT_FATAL
     server = Server(model, args.host, args.port, token, args.max_batch, args.max_wait_ms,
                     int(args.max_body_mb * 1024 * 1024))
+    server.signed = signed
 
     def on_ready() -> None:
         emit(server.ready_event())

@@ -12,6 +12,11 @@ from helpers import manifest, of_type, run_dirs, run_runner, series
 pytest.importorskip("sklearn")
 
 
+
+def model_files(run_dir: Path) -> list:
+    """The run's file records of saved models (autolog also records the inputs' signature.json)."""
+    return [f for f in of_type(run_dir, "file") if "model" in f.get("tags", [])]
+
 def write(path: Path, code: str) -> Path:
     path.write_text(textwrap.dedent(code))
     return path
@@ -48,7 +53,7 @@ def test_top_level_fits_are_logged_with_params_score_and_model(store: Path, tmp_
     v = last["values"]
     assert v["autolog.LogisticRegression.C"] == 1.0 and v["autolog.LogisticRegression.max_iter"] == 500
     assert v["autolog.LogisticRegression.class"] == "sklearn.linear_model._logistic.LogisticRegression"
-    files = of_type(run_dir, "file")
+    files = model_files(run_dir)
     assert {f["path"] for f in files} == {"autolog/LogisticRegression.pkl"} and len({f["id"] for f in files}) == 1
     assert files[-1]["meta"]["fit"] == 1
     model = pickle.loads((run_dir / "files" / "autolog" / "LogisticRegression.pkl").read_bytes())
@@ -77,7 +82,7 @@ def test_search_pipeline_and_cv_log_one_fit_each(store: Path, tmp_path: Path) ->
     assert fit_steps(run_dir, "RandomForestClassifier") == [0]
     assert fit_steps(run_dir, "DecisionTreeClassifier") == []  # inner fits only (search, pipeline, cv, forest)
     assert fit_steps(run_dir, "StandardScaler") == []
-    paths = {f["path"] for f in of_type(run_dir, "file")}
+    paths = {f["path"] for f in model_files(run_dir)}
     assert paths == {"autolog/GridSearchCV.pkl", "autolog/Pipeline.pkl", "autolog/RandomForestClassifier.pkl"}
     params = {k: v for p in of_type(run_dir, "params") for k, v in p["values"].items()}
     assert params["autolog.GridSearchCV.param_grid"] == "{'max_depth': [1, 2, 3]}"
@@ -120,7 +125,7 @@ def test_fits_after_a_claimed_run_ended_go_nowhere_and_script_defined_estimators
     assert result.returncode == 0, result.stderr
     run_dir = only_run(store)
     assert fit_steps(run_dir, "Wrapped") == [0] and fit_steps(run_dir, "DecisionTreeClassifier") == []
-    assert {f["path"] for f in of_type(run_dir, "file")} == {"autolog/Wrapped.pkl"}
+    assert {f["path"] for f in model_files(run_dir)} == {"autolog/Wrapped.pkl"}
     assert manifest(run_dir)["experiment"]["id"] == "custom"
 
 
@@ -135,9 +140,10 @@ def test_many_tiny_fits_stay_cheap_and_keep_the_latest_model(store: Path, tmp_pa
     assert run_runner(script, store).returncode == 0
     run_dir = only_run(store)
     assert fit_steps(run_dir, "DecisionTreeClassifier") == list(range(300))  # every fit time
-    files = of_type(run_dir, "file")
+    files = model_files(run_dir)
     assert files[-1]["meta"]["fit"] == 299  # the latest model is always saved (at the end if deferred)
-    assert len(files) <= 300 and len(list((run_dir / "files" / "autolog").iterdir())) == 1
+    assert len(files) <= 300 and sorted(p.name for p in (run_dir / "files" / "autolog").iterdir()) == [
+        "DecisionTreeClassifier.pkl", "signature.json"]
     model = pickle.loads((run_dir / "files" / "autolog" / "DecisionTreeClassifier.pkl").read_bytes())
     assert model.random_state == 299
 

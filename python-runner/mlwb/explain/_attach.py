@@ -30,8 +30,8 @@ def run_dir_for(run_id: str) -> Path:
     return d
 
 
-def _scan(journal: Path) -> tuple:
-    """(last status, live id of the file at RUN_FILE or None)."""
+def _scan(journal: Path, rel: str = RUN_FILE) -> tuple:
+    """(last status, live id of the file at ``rel`` or None)."""
     status: Optional[str] = None
     file_id: Optional[str] = None
     with open(journal, encoding="utf-8") as f:
@@ -42,7 +42,7 @@ def _scan(journal: Path) -> tuple:
                 continue  # a torn last line
             if rec.get("t") == "status":
                 status = rec.get("status")
-            elif rec.get("t") == "file" and rec.get("path") == RUN_FILE:
+            elif rec.get("t") == "file" and rec.get("path") == rel:
                 file_id = None if rec.get("op") == "delete" else rec.get("id")
     return status, file_id
 
@@ -51,23 +51,24 @@ def check_ended(run_dir: Path) -> None:
     status, _ = _scan(run_dir / "events.jsonl")
     if status not in _ENDED:
         raise ExplainError(f"run {run_dir.name} has not ended (status {status or 'none yet'}): "
-                           "store an explanation with it once it has ended, or use --out")
+                           "store results with it once it has ended, or use --out")
 
 
-def attach(run_dir: Path, src: Path) -> Dict[str, Any]:
-    """Copy ``src`` into the run as RUN_FILE and append its ``file`` record (returns the record)."""
+def attach(run_dir: Path, src: Path, rel: str = RUN_FILE,
+           description: str = "model explanation (SHAP, importance, PDP/ICE)", tags: tuple = ("explain",)
+           ) -> Dict[str, Any]:
+    """Copy ``src`` into the run as ``rel`` and append its ``file`` record (returns the record)."""
     journal = run_dir / "events.jsonl"
-    _, file_id = _scan(journal)
+    _, file_id = _scan(journal, rel)
     table = FileTable(run_dir / "files")
-    target = table.target(RUN_FILE)
+    target = table.target(rel)
     if target != src.resolve():
-        written = table.write(RUN_FILE, _copy(src))
+        written = table.write(rel, _copy(src))
     else:  # written there directly
         written = {"size": src.stat().st_size, "sha256": _sha256(src)}
     # Saving to a live path again keeps its id (a new version of the file), as FileBuilder.save does.
-    rec = record("file", op="save", id=file_id or secrets.token_hex(6), path=RUN_FILE,
-                 size=written["size"], sha256=written["sha256"],
-                 description="model explanation (SHAP, importance, PDP/ICE)", tags=["explain"])
+    rec = record("file", op="save", id=file_id or secrets.token_hex(6), path=rel,
+                 size=written["size"], sha256=written["sha256"], description=description, tags=list(tags))
     fd = os.open(journal, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
     try:
         os.write(fd, (dumps(rec) + "\n").encode("utf-8"))  # one write: whole line
