@@ -105,7 +105,7 @@ describe('explain job against the real Python runner', function () {
 
   it('cancel mid-way (KernelSHAP on 24 features): cancelled, exit 130, nothing written', async () => {
     const out = path.join(dir, 'cancelled');
-    const job = await launch({ model: path.join(dir, 'wide.pkl'), data: path.join(dir, 'wide.csv'), target: 'y', method: 'kernel', rows: 60, out });
+    const job = await launch({ model: path.join(dir, 'wide.pkl'), data: path.join(dir, 'wide.csv'), target: 'y', method: 'kernel', rows: 60, out }, 60_000); // SIGTERM lands between numpy calls: late on a loaded machine, never lost
     await new Promise<void>((resolve) => job.onProgress((p) => p.stage === 'shap' && p.current > 0 && resolve()));
     await job.cancel();
     const outcome = await job.finished;
