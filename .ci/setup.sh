@@ -10,6 +10,7 @@ APT_PACKAGES=(
   python3 python3-pytest python3-numpy python3-pandas python3-sklearn python3-joblib
   python3-psutil python3-optuna python3-torch python3-xgboost python3-matplotlib
   wrk python3-flask python3-yaml python3-cmaes python3-omegaconf
+  python3-nbclient python3-nbformat python3-ipykernel  # notebooks run as runs on a real Jupyter kernel
   slurm-wlm munge  # the test Slurm cluster: test/harness/slurm-cluster.mjs
 )
 

@@ -320,8 +320,8 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         sys.path[0] = script_dir
     else:
         sys.path.insert(0, script_dir)
-    if session.rpc is not None and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # cancel must be able to interrupt
+    if session.rpc is not None:
+        _accept_interrupts()  # cancel must be able to interrupt
 
     # The run, started up front (or continued); the first Experiment the script starts claims it.
     if precreated is None:
@@ -447,6 +447,16 @@ def _restore(tees: List[TeeStream]) -> None:
         sys.stderr.flush()
     except Exception:
         pass
+
+
+def _accept_interrupts() -> None:
+    """A runner started from a parent that ignores or blocks SIGINT (a background job of a non-interactive shell,
+    some CI supervisors) inherits that: Python then installs no Ctrl+C handler, and a blocked signal stays pending,
+    so a cancel from VS Code would never interrupt the script."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _ignore_sigint() -> Any:

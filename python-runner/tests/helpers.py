@@ -80,14 +80,17 @@ def run_runner(script: Path, store: Path, args: Optional[List[str]] = None, opts
     return subprocess.run(cmd, env=env, cwd=cwd or script.parent, capture_output=True, text=True, timeout=timeout)
 
 
-def start_runner(script: Path, store: Path, ext: Any = None, args: Optional[List[str]] = None) -> subprocess.Popen:
-    """``python -m mlwb run script [args]`` in the background, speaking JSON-RPC to ``ext`` (a FakeExtension) if given."""
+def start_runner(script: Path, store: Path, ext: Any = None, args: Optional[List[str]] = None,
+                 preexec_fn: Optional[Callable[[], Any]] = None) -> subprocess.Popen:
+    """``python -m mlwb run script [args]`` in the background, speaking JSON-RPC to ``ext`` (a FakeExtension) if given.
+    ``preexec_fn`` shapes what the runner inherits (e.g. a blocked SIGINT, as some CI parents give)."""
     env = env_for(store)
     env.pop("MLWB_RPC_PIPE", None)
     if ext is not None:
         env["MLWB_RPC_PIPE"] = ext.path
     return subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(script), *(args or [])], env=env,
-                            cwd=script.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=script.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=preexec_fn)
 
 
 def logs(run_dir: Path, stream: Optional[str] = None, while_written: bool = False) -> List[str]:

@@ -1,10 +1,12 @@
 """The runner against a fake extension: JSON-RPC over a Unix socket with Content-Length frames."""
 from __future__ import annotations
 
+import signal
 import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Callable, Optional
 
 import pytest
 
@@ -84,19 +86,32 @@ def test_failure_is_reported_in_finished(store: Path, tmp_path: Path, ext: FakeE
     assert "fail.py" in finished["traceback"]
 
 
-def test_cancel_interrupts_a_long_script(store: Path, tmp_path: Path, ext: FakeExtension) -> None:
+def _inherit_sigint_blocked() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _inherit_sigint_ignored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# What the runner inherits from its parent: a normal terminal, a background job of a non-interactive shell
+# (SIGINT ignored), a supervisor that blocks SIGINT (a CI run failed this way: the cancel never interrupted).
+@pytest.mark.parametrize("inherited", [None, _inherit_sigint_ignored, _inherit_sigint_blocked],
+                         ids=["default", "sigint-ignored", "sigint-blocked"])
+def test_cancel_interrupts_a_long_script(store: Path, tmp_path: Path, ext: FakeExtension,
+                                         inherited: Optional[Callable[[], None]]) -> None:
     script = write(tmp_path / "long.py", """
         import time
         print("sleeping", flush=True)
         time.sleep(120)
     """)
-    proc = start_runner(script, store, ext)
+    proc = start_runner(script, store, ext, preexec_fn=inherited)
     ext.wait_method("run/started")
     assert proc.stdout is not None and proc.stdout.readline().strip() == "sleeping"
     rid = ext.request("run/cancel", {"reason": "user clicked stop"})
     assert ext.wait_reply(rid)["result"] == {"accepted": True}
-    finished = ext.wait_method("run/finished", timeout=10)["params"]
-    assert proc.wait(timeout=10) == 130  # long before the script's 120 s sleep would end
+    finished = ext.wait_method("run/finished", timeout=60)["params"]
+    assert proc.wait(timeout=60) == 130  # long before the script's 120 s sleep would end
     assert finished["status"] == "cancelled" and finished["exitCode"] == 130
     (run_dir,) = run_dirs(store)
     last = events(run_dir)[-1]

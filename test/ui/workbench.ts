@@ -203,6 +203,23 @@ export async function openFile(name: string): Promise<void> {
   }
   await p.keyboard.press('Enter');
   await waitFor(p.locator('.tabs-container .tab.active', { hasText: name }), `the editor of ${name}`, { seen: tabs });
+  // The tab is active before the editor takes keyboard focus; the palette's `when` clauses (editorLangId) are
+  // read from the focused element, so a command opened too early would not list the editor's commands.
+  const inEditor = () => p.evaluate(() => !!document.activeElement?.closest('.editor-group-container.active .editor-container'));
+  if (!(await until(inEditor, 'keyboard focus in the editor', { timeout: 5_000 }).catch(() => false))) {
+    // Something else kept focus (a toast, a webview that just loaded): a click in the editor gives it, as a user would.
+    await p.locator('.editor-group-container.active .editor-container').click({ position: { x: 60, y: 10 } });
+    await until(inEditor, `keyboard focus in the editor of ${name}`, { seen: focused });
+  }
+}
+
+/** Where keyboard focus is, for failure messages. */
+async function focused(): Promise<string> {
+  return page().evaluate(() => {
+    const e = document.activeElement as HTMLElement | null;
+    const part = e?.closest('.part, .editor-group-container, .quick-input-widget');
+    return e ? `${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''} in ${part ? part.className.split(' ').slice(0, 2).join('.') : 'nothing known'}` : 'nothing';
+  });
 }
 
 /** Runs a command from the palette by its title, as a user would. */
@@ -215,7 +232,7 @@ export async function runCommand(title: string): Promise<void> {
   // The row with exactly this title: "Submit to Slurm…" also matches "Submit Sweep to Slurm…", listed first.
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const row = quickInput().locator('.monaco-list-row').filter({ has: p.locator('.label-name', { hasText: exact }) }).first();
-  await waitFor(row, `the command "${title}" in the palette`, { seen: quickRows });
+  await waitFor(row, `the command "${title}" in the palette`, { seen: async () => ({ rows: await quickRows(), tabs: await tabs() }) });
   await row.click();
 }
 
