@@ -35,6 +35,7 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
                           [--max-samples N] [--seed N] [--lr X]
        python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] --input JSON
+       python -m mlwb run [--experiment NAME] [--name RUN_NAME] NOTEBOOK.ipynb [--param NAME=VALUE ...]
        python -m mlwb info
        python -m mlwb --version
 
@@ -50,6 +51,9 @@ OmegaConf. Options (before the script):
                       mirroring into the run where they are installed)
   --run-id ID         continue run ID, created ahead of this process (a Slurm job submitted from VS Code:
                       run.json and a queued status exist); refused if it is missing or has already ended
+
+A NOTEBOOK.ipynb runs headless on a Jupyter kernel (nbclient, ipykernel); --param values are injected after the
+cell tagged `parameters` and are the run's params; the executed notebook is the run file notebook/executed.ipynb.
 
 `explain` explains a model file on a CSV (SHAP, permutation importance, PDP/ICE) into DIR/explain.json;
 `python -m mlwb explain --help` lists its options. `evaluate` writes DIR/evaluation.json (metrics, curves,
@@ -182,6 +186,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     if script.lower().endswith(".mlwb-model.json"):
         return _run_spec(opts)
+    if script.lower().endswith(".ipynb"):
+        return _run_notebook(opts)
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
                run_id=opts["run_id"], trackers=opts["trackers"])
 
@@ -203,6 +209,25 @@ def _run_spec(opts: dict) -> int:
     experiment = opts["experiment"] or spec.get("experiment") or os.path.basename(script)[: -len(".mlwb-model.json")]
     return run(script, opts["args"], experiment=experiment, run_name=opts["run_name"], autolog=False,
                main=lambda: _modelspec.main(script, spec, hp), run_id=opts["run_id"])
+
+
+def _run_notebook(opts: dict) -> int:
+    """A notebook executes on a Jupyter kernel inside the run (bad --param or missing packages: exit 2, no run)."""
+    from . import _notebook
+    from ._runner import run
+
+    script = os.path.abspath(opts["script"])
+    missing = _notebook.missing_packages()
+    try:
+        if missing:
+            raise _notebook.NotebookError("running a notebook needs " + ", ".join(missing) + f" in {sys.executable}")
+        params = _notebook.parse_params(opts["args"])
+        _notebook.load(script)
+    except _notebook.NotebookError as e:
+        sys.stderr.write(f"mlwb: {os.path.basename(script)}: {e}\n")
+        return 2
+    return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
+               main=lambda: _notebook.execute(script, params), run_id=opts["run_id"], trackers=opts["trackers"])
 
 
 def cli() -> None:
