@@ -130,6 +130,11 @@ class Paths:
     cond_start: np.ndarray  # (pairs,) where each pair's splits start in cond_split
     constant: np.ndarray  # (outputs,) the values of single-leaf trees
     expected: np.ndarray  # (outputs,) E[f] of these trees under the cover distribution
+    leaf_parent: np.ndarray  # (L,) the parent node
+    leaf_parent_split: np.ndarray  # (L,) its split number
+    leaf_right: np.ndarray  # bool: the parent's right child
+    leaf_last_slot: np.ndarray  # the slot of the parent's feature
+    leaf_repeat: np.ndarray  # bool: that feature is also split on above the parent
 
     @property
     def pair_start(self) -> np.ndarray:
@@ -212,7 +217,8 @@ class Walked:
         # levels: the edge from each node's parent
         step = e_child_a == e_node_a
         self.lv_child = e_node_a[step]
-        self.lv_bit = (1 << e_slot[step]).astype(np.int64)
+        self.lv_slot = e_slot[step]
+        self.lv_bit = (1 << self.lv_slot).astype(np.int64)
         self.lv_repeat = ~first[step]
         # slots and conditions, by node (groups and edges are sorted by node first)
         self.g_node, self.g_f, self.g_z, self.g_slot = g_node, g_f, g_z, g_slot
@@ -277,10 +283,14 @@ class Walked:
         pair = er * max(kmax, 1) + self.e_slot[em]
         cond_start = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else np.zeros(0, dtype=np.int64)
         value = self.value[leaves]
+        at = np.searchsorted(self.lv_child, leaves)
+        parent = self.parent[leaves]
         expected = constant + (value * np.prod(z, axis=1)[:, None]).sum(axis=0)
         return Paths(
             n_nodes=hi - lo, split_feature=self.feature[sp], split_threshold=self.threshold[sp],
             split_strict=self.strict[sp], split_nan_left=nan == 1, split_nan_ok=nan >= 0, levels=levels,
             leaf_node=leaves - lo, leaf_k=ks, leaf_feature=feature, leaf_z=z, leaf_value=value,
             cond_split=self.split_rank[self.e_split[em]] - s0, cond_right=self.e_right[em],
-            cond_start=cond_start.astype(np.int64), constant=constant, expected=expected)
+            cond_start=cond_start.astype(np.int64), constant=constant, expected=expected,
+            leaf_parent=parent - lo, leaf_parent_split=self.split_rank[parent] - s0, leaf_right=self.went_right[leaves],
+            leaf_last_slot=self.lv_slot[at], leaf_repeat=self.lv_repeat[at])

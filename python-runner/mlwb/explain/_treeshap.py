@@ -39,6 +39,7 @@ MAX_TABLE_K = 12
 # per row. Measured on the bench's 100-tree RandomForest (1,000 and 3 rows): 0.5, 2, 8 and 32 tried with
 # MAX_TABLE_K 10, 12 and 14; 2 and 12 were best (32 made 3 rows 3.5x slower, 0.5 made 1,000 rows a third slower).
 TABLE_ROWS = 2.0
+TWIN_TABLES = True  # a split's two leaves share one table (see _Plan._twins)
 
 
 def table_k(n_rows: int) -> int:
@@ -135,9 +136,10 @@ class _Plan:
         self.t, self.width = t, width
         self.strict = "all" if p.split_strict.all() else "none" if not p.split_strict.any() else "mixed"
         # per row: the split inputs and decisions, the masks, table indices, gathered values (and a sorted copy)
-        self.row_bytes = 10 * len(p.split_feature) + 2 * p.n_nodes + 8 * t + 16 * t * width
         if t:
-            self._build_tables()
+            self._build_tables(kt)
+        units = len(self.unit_node) if t else 0
+        self.row_bytes = 10 * len(p.split_feature) + 2 * p.n_nodes + 8 * units + 16 * units * width
         pair0 = int(p.pair_start[t])
         self.cond0 = int(p.cond_start[pair0]) if t < len(k) else 0
         self.cond_start = p.cond_start[pair0:] - self.cond0
@@ -156,24 +158,88 @@ class _Plan:
     def chunk(self, n_rows: int) -> int:
         return max(1, min(n_rows, CHUNK_BYTES // max(1, self.row_bytes)))
 
-    def _build_tables(self) -> None:
+    def _twins(self, kt: int) -> np.ndarray:
+        """(m, 2) table leaves that are a split's two children (left, right) and can share one table: indexed
+        by the parent's mask and the split's decision, at most ``kt`` bits, the two values one output's multiples."""
+        p, t = self.p, self.t
+        par = p.leaf_parent[:t]
+        order = np.argsort(par, kind="stable")
+        same = np.flatnonzero(par[order][1:] == par[order][:-1])
+        a, b = order[same], order[same + 1]
+        swap = p.leaf_right[a]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        bits = p.leaf_k[a] + p.leaf_repeat[a]  # the parent's slots, and the decision
+        ok = (bits <= kt) & TWIN_TABLES
+        va, vb = p.leaf_value[a], p.leaf_value[b]
+        if va.shape[1] > 1:  # one output column carries both values
+            col = np.argmax(np.abs(va) + np.abs(vb), axis=1)
+            rest = np.ones_like(va, dtype=bool)
+            rest[np.arange(len(a)), col] = False
+            ok &= ~((va != 0) & rest).any(axis=1) & ~((vb != 0) & rest).any(axis=1)
+        a, b = a[ok], b[ok]
+        order = np.lexsort((p.leaf_repeat[a], p.leaf_k[a]))  # units of one table shape consecutive
+        return np.stack([a[order], b[order]], axis=1)
+
+    def _build_tables(self, kt: int) -> None:
+        """One table per unit: a leaf alone (rows: its 2^k masks) or twins (rows: parent mask x 2 + decision,
+        values already times each leaf's share of the unit's output)."""
         p, t, width = self.p, self.t, self.width
-        k = p.leaf_k[:t]
-        sizes = 1 << k
+        twins = self._twins(kt)
+        alone = np.ones(t, dtype=bool)
+        alone[twins.reshape(-1)] = False
+        single = np.flatnonzero(alone)
+        first = np.r_[single, twins[:, 0]]  # a unit's slots, features, and output: those of its first leaf
+        self.n_single = len(single)
+        k = p.leaf_k[first]
+        bits = np.r_[k[: len(single)], k[len(single):] + p.leaf_repeat[twins[:, 0]]]
+        sizes = 1 << bits
         self.base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.table = np.zeros((int(sizes.sum()), width))
-        a = 0
-        while a < t:
-            kg = int(k[a])
-            b = int(np.searchsorted(k, kg, side="right"))
-            step = max(1, CHUNK_BYTES // (8 * (kg + 2) << kg))  # leaf_tables' work arrays per leaf
-            for c in range(a, b, step):
-                d = min(b, c + step)
-                start = int(self.base[c])
-                self.table[start: start + ((d - c) << kg), :kg] = leaf_tables(p.leaf_z[c:d, :kg]).reshape(-1, kg)
-            a = b
+        self.unit_node = np.r_[p.leaf_node[single], p.leaf_parent[twins[:, 0]]]
+        self.twin_split = p.leaf_parent_split[twins[:, 0]]
+        value = p.leaf_value[first].copy()
+        scale = np.ones((len(twins), 2))
+        if len(twins):
+            va, vb = p.leaf_value[twins[:, 0]], p.leaf_value[twins[:, 1]]
+            col = np.argmax(np.abs(va) + np.abs(vb), axis=1)
+            r = np.arange(len(twins))
+            scale = np.stack([va[r, col], vb[r, col]], axis=1)
+            value[len(single):] = 0.0
+            value[len(single) + r, col] = 1.0
+        for u0, u1, fill in ((0, len(single), self._fill_single), (len(single), len(first), self._fill_twins)):
+            order = np.arange(u0, u1)
+            for kg in np.unique(k[u0:u1]).tolist():
+                fill(order[k[u0:u1] == kg], kg, single, twins, scale)
         valid = (np.arange(width)[None, :] < k[:, None]).reshape(-1)
-        self.by_feature = _ByFeature(p.leaf_feature[:t, :width].reshape(-1), np.repeat(p.leaf_value[:t], width, axis=0), valid)
+        self.by_feature = _ByFeature(p.leaf_feature[first, :width].reshape(-1), np.repeat(value, width, axis=0), valid)
+
+    def _fill_single(self, units: np.ndarray, kg: int, single: np.ndarray, twins: np.ndarray, scale: np.ndarray) -> None:
+        step = max(1, CHUNK_BYTES // (8 * (kg + 2) << kg))  # leaf_tables' work arrays per leaf
+        for c in range(0, len(units), step):
+            u = units[c: c + step]  # consecutive: the singles of one k are consecutive (leaves sorted by k)
+            start = int(self.base[u[0]])
+            self.table[start: start + (len(u) << kg), :kg] = leaf_tables(self.p.leaf_z[single[u], :kg]).reshape(-1, kg)
+
+    def _fill_twins(self, units: np.ndarray, kg: int, single: np.ndarray, twins: np.ndarray, scale: np.ndarray) -> None:
+        p = self.p
+        i = units - len(single)
+        rep = p.leaf_repeat[twins[i, 0]]
+        for r in (False, True):
+            sel = i[rep == r]
+            nb = kg + int(r)
+            rows = np.arange(1 << nb)
+            mp, d = (rows >> 1)[None, :], (rows & 1).astype(bool)[None, :]
+            step = max(1, CHUNK_BYTES // (8 * (2 * kg + 4) << nb))
+            for c in range(0, len(sel), step):
+                s = sel[c: c + step]
+                bit = (1 << p.leaf_last_slot[twins[s, 0]])[:, None]
+                out = np.zeros((len(s), 1 << nb, kg))
+                for side, toward in ((0, d), (1, ~d)):
+                    m = (mp & ~(bit * ~toward)) if r else (mp | (bit * toward))
+                    T = leaf_tables(p.leaf_z[twins[s, side], :kg])  # (n, 2^k, k)
+                    out += np.take_along_axis(T, m[:, :, None], axis=1) * scale[s, side][:, None, None]
+                start = int(self.base[s[0] + len(single)])  # consecutive units of one shape
+                self.table[start: start + (len(s) << nb), :kg] = out.reshape(-1, kg)
 
     def _decisions(self, XT: np.ndarray, has_nan: bool) -> np.ndarray:
         """(splits, rows) bool: the row goes left."""
@@ -208,7 +274,11 @@ class _Plan:
                 dbit *= lv.bit
                 Mp = M[lv.parent]
                 M[lv.child] = np.where(lv.repeat, Mp & ~(lv.bit ^ dbit), Mp | dbit)
-            idx = M[p.leaf_node[: self.t]].T + self.base  # (rows, leaves) int64
+            idx = M[self.unit_node].astype(np.int64)  # (units, rows)
+            s = self.n_single
+            idx[s:] <<= 1
+            idx[s:] += dec[self.twin_split]
+            idx = idx.T + self.base
             self.by_feature.add(np.take(self.table, idx, axis=0).reshape(n, -1), phi)
         if self.polys:
             toward = dec[p.cond_split[self.cond0:]]
