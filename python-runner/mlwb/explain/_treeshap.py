@@ -14,7 +14,9 @@ It is additive over leaves, so all the leaves of a batch of trees are processed 
    clears its slot's bit when the row goes the other way);
 3. per leaf, whichever is cheaper for this many rows (``table_k``): a lookup in the leaf's table of all
    2^k masks (Fast TreeSHAP v2, Yang 2021: O(2^k k) once, then O(k) per row), or the O(k^2) polynomial
-   per row (``_leafshap.polynomial_values``: deep paths, few rows);
+   per row (``_leafshap.polynomial_values``: deep paths, few rows). A split's two leaves ("twins") share one
+   table indexed by the parent's mask and the split's decision (2^(k_parent + 1) rows, the leaves' values folded
+   in) when both values lie in one output column: half the lookups, and no larger tables;
 4. the (leaf, slot) values times their leaves' values, summed by feature: one matmul (``_ByFeature``).
 Memory is bounded: a batch's tables take at most ``TABLE_BYTES`` (``KEEP_BYTES`` of them are kept for the
 next call), a chunk's work arrays ``CHUNK_BYTES``.
