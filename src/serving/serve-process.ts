@@ -15,6 +15,8 @@ export interface ServeOptions {
   /** python-runner/: put first on PYTHONPATH, so the bundled `mlwb` is used without a pip install. */
   runnerDir: string;
   model: string;
+  /** The sha256 the user agreed to (a pickle): the server refuses other bytes. */
+  sha256?: string;
   name: string;
   version: string;
   host: string;
@@ -74,6 +76,7 @@ export function serveInvocation(o: ServeOptions, pipeName?: string) {
     '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
     '--name', o.name, '--version', o.version,
   ];
+  if (o.sha256) args.push('--model-sha256', o.sha256);
   return { command: o.python, args, env };
 }
 
