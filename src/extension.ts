@@ -17,6 +17,7 @@ import { RunCommands } from './runner/run-commands';
 import { RunManager } from './runner/run-manager';
 import { RunStatusBar } from './runner/run-status-bar';
 import { registerModelSpecs, type ModelSpecs } from './modelspec';
+import { registerEvaluate, type Evaluate } from './evaluate';
 import { registerExplain, type Explain } from './explain';
 import { registerServing, type Serving } from './serving';
 import { TUNING_VIEW_TYPE } from './tuning/panel/tuning-panel';
@@ -114,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const modelSpecs = registerModelSpecs(context.extensionUri, store, vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, context.workspaceState, (d) => owner.track(d));
 
   const explain = registerExplain(context, store, (d) => owner.track(d));
+  const evaluate = registerEvaluate(context, store, (d) => owner.track(d));
 
   const datasets = registerDatasetCommands(context.extensionUri);
   for (const d of datasets.disposables) owner.track(d);
@@ -121,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   owner.track(registerShowDevices(vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath));
 
   log().info(`activated in ${Date.now() - started} ms`);
-  return { store, views: { experiments, runs, models }, versions, runner, slurm, panels: runPanels.panels, tuning, serving, modelSpecs, explain, datasets: datasets.panels };
+  return { store, views: { experiments, runs, models }, versions, runner, slurm, panels: runPanels.panels, tuning, serving, modelSpecs, explain, evaluate, datasets: datasets.panels };
 }
 
 function isRunSummary(x: unknown): x is RunSummary {
@@ -154,6 +156,8 @@ export interface WorkbenchApi {
   modelSpecs: ModelSpecs;
   /** Explain Model… jobs and the explanation panels. */
   explain: Explain;
+  /** Evaluate Model… / Compare Models… jobs and the evaluation panels. */
+  evaluate: Evaluate;
 }
 
 export function deactivate(): void {}
