@@ -146,6 +146,10 @@ def execute(path: str, params: Dict[str, Any]) -> None:
     exp = _ambient.owner()
     if exp is not None and params:
         exp.params.set(**params)
+    if exp is not None and exp.id:  # the kernel's own runs nest in this one; its %load_ext mlwb starts none
+        from ._kernel import RUNNER_RUN_ENV
+
+        os.environ[RUNNER_RUN_ENV] = exp.id
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     n = sum(1 for _, c in code if not _injected(c))  # "cell k of n" counts the notebook's own cells
     client = _client_class()(nb, timeout=None, allow_errors=False, record_timing=True,
