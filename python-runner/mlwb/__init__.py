@@ -18,6 +18,7 @@ Any script can be run tracked, unmodified: ``python -m mlwb run train.py [args]`
 Hyperparameter tuning, streamed live to VS Code: ``from mlwb import tune; tune.run(objective, n_trials=30)``
 (see ``mlwb.tune``), or ``python -m mlwb tune --spec tune.json``.
 ``mlwb.progress(current, total)`` reports progress to VS Code when run that way (a no-op otherwise).
+In a notebook, ``%load_ext mlwb`` (or ``import mlwb.autolog``) tracks the notebook as a run (see ``_kernel``).
 """
 from ._ambient import progress
 from ._autostart import AutoExperiment, dxp
@@ -33,6 +34,21 @@ from ._store import ENV_STORE, resolve_store
 from . import tune
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext mlwb``: track this notebook as a run (sklearn autolog, capture, tracker stand-ins, its cells)."""
+    from ._kernel import start_tracking
+
+    start_tracking()
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    """``%unload_ext mlwb``: end the notebook's run (completed) and take the hooks off."""
+    from ._kernel import stop_tracking
+
+    stop_tracking()
+
 
 __all__ = [
     "ENV_STORE",
