@@ -29,6 +29,8 @@ export function runItem(node: RunNode): vscode.TreeItem {
   item.iconPath = STATUS_ICON[run.status];
   item.accessibilityInformation = { label: `Run ${run.name}, ${run.status}${run.duration !== undefined ? `, ${formatDuration(run.duration)}` : ''}` };
   item.contextValue = `run.${run.status}${run.tuning ? '.tuning' : ''}${isNotebookRun(run) ? '.notebook' : ''}${run.job ? '.slurm' : ''}`;
+  // A click previews the dashboard, a double click keeps it (VS Code runs no command for a Ctrl/Shift multi-selection).
+  item.command = { command: 'mlwb.previewRun', title: 'Open Run', arguments: [node] };
   return item;
 }
 

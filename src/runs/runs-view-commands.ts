@@ -14,7 +14,7 @@ import { parseFilter, parseSort } from './runs-view-state';
 export function registerRunsViewCommands(store: WorkspaceStore, runs: RunsView, loadMoreInExperiment: (experiment: string) => void): vscode.Disposable[] {
   return [
     registerCommand('mlwb.filterRuns', async (filter?: unknown) => {
-      const next = filter !== undefined ? parseFilter(filter) : await pickFilter(runs.filter, (await store.get()).runTagNames());
+      const next = filter !== undefined ? parseFilter(filter) : await pickFilter(runs.filter, (await store.get()).runTagNames(), runs.recentQueries());
       if (next) await runs.setFilter(next);
       return runs.filter;
     }),

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { refreshWhenVisible } from '../platform/refresh-when-visible';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { DESCRIPTION_METRIC_SETTING } from './description-metric';
+import { recentQueries, rememberQuery } from './query-picker';
 import type { RunListNode } from './run-nodes';
 import { RunsTree } from './runs-tree';
 import { describeState, isFiltered, parseFilter, parseSort, type RunsFilter, type RunsSort } from './runs-view-state';
@@ -55,7 +56,13 @@ export class RunsView implements vscode.Disposable {
 
   async setFilter(filter: RunsFilter): Promise<void> {
     this.tree.filter = filter;
+    if (filter.query) await rememberQuery(this.memento, filter.query);
     await this.changedState();
+  }
+
+  /** The queries the Filter offers again, newest first. */
+  recentQueries(): string[] {
+    return recentQueries(this.memento);
   }
 
   async setSort(sort: RunsSort): Promise<void> {

@@ -31,6 +31,8 @@ export interface ListRunsOptions {
   text?: string;
   /** Absolute path of the training script (run.json's script.path). */
   script?: string;
+  /** A run query (MLflow's search syntax plus OR, NOT and parentheses; src/store/query). Throws QueryError. */
+  query?: string;
   sort?: { by: RunSortKey; dir?: 'asc' | 'desc' };
   offset?: number;
   limit?: number;
