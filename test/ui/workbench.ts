@@ -231,13 +231,22 @@ async function focused(): Promise<string> {
  * only when the button itself received it, attached; otherwise the rebuilt button is clicked.
  */
 export async function clickEditorAction(label: string): Promise<void> {
-  const action = page().locator(`.editor-actions a[aria-label^="${label}"]`).first();
+  const selector = `.editor-actions a[aria-label^="${label}"]`;
+  const action = page().locator(selector).first();
+  const deadline = Date.now() + 30_000;
   for (let attempt = 1; ; attempt++) {
-    const button = await (await waitFor(action, `the editor action "${label}"`, { seen: tabs })).elementHandle();
-    await button!.evaluate((el) => el.addEventListener('click', () => ((el as HTMLElement).dataset.mlwbClicked = String(el.isConnected)), { once: true, capture: true }));
-    const error = await button!.click().then(() => undefined, (e: Error) => e.message.split('\n')[0]);
-    if (await button!.evaluate((el) => (el as HTMLElement).dataset.mlwbClicked === 'true')) return;
-    if (attempt === 3) throw new Error(`the editor action "${label}" never received a click (3 tries, the toolbar rebuilt under each)${error ? `: ${error}` : ''}`);
+    // Counted in the capture phase, before VS Code's own handler: a click whose target is the button, attached.
+    await page().evaluate((sel) => {
+      const w = window as unknown as { mlwbActionClicks?: number };
+      w.mlwbActionClicks = 0;
+      document.addEventListener('click', (e) => {
+        if ((e.target as Element | null)?.closest?.(sel)?.isConnected) w.mlwbActionClicks = (w.mlwbActionClicks ?? 0) + 1;
+      }, { capture: true, once: true });
+    }, selector);
+    // locator.click finds the button again if it is replaced while Playwright waits for it to be clickable.
+    const error = await action.click({ timeout: Math.max(1_000, deadline - Date.now()) }).then(() => undefined, (e: Error) => e.message.split('\n')[0]);
+    if (await page().evaluate(() => ((window as unknown as { mlwbActionClicks?: number }).mlwbActionClicks ?? 0) > 0)) return;
+    if (Date.now() > deadline) throw new Error(`the editor action "${label}" never received a click (${attempt} tries in 30 s)${error ? `: ${error}` : ''}; tabs: ${show(await tabs())}`);
   }
 }
 
