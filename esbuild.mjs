@@ -5,6 +5,7 @@ import * as esbuild from 'esbuild';
 import sveltePlugin from 'esbuild-svelte';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { extensionBuild } from './esbuild.extension.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -16,16 +17,7 @@ const common = { sourcemap: !production, minify: production, logLevel: 'warning'
 const panels = readdirSync('webview/panels').filter((d) => statSync(join('webview/panels', d, 'main.ts'), { throwIfNoEntry: false }));
 
 const builds = [
-  {
-    ...common,
-    entryPoints: ['src/extension.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: 'dist/extension.js',
-    external: ['vscode'],
-  },
+  { ...common, ...extensionBuild },
   {
     ...common,
     entryPoints: Object.fromEntries(panels.map((p) => [p, `webview/panels/${p}/main.ts`])),

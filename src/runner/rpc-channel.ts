@@ -1,7 +1,20 @@
-import { createClientPipeTransport, createMessageConnection, generateRandomPipeName, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+
+/**
+ * vscode-jsonrpc, loaded when the first channel opens rather than at activation (a `require` here is
+ * still bundled; esbuild evaluates the CommonJS library on this first call).
+ */
+export function jsonrpc(): typeof import('vscode-jsonrpc/node') {
+  return require('vscode-jsonrpc/node') as typeof import('vscode-jsonrpc/node');
+}
+
+/** The JSON-RPC error a request handler throws to answer with `code` (e.g. -32602 for bad params). */
+export function responseError(code: number, message: string): Error {
+  return new (jsonrpc().ResponseError)(code, message);
+}
 
 /** Unix socket paths longer than this are truncated by Node and refused by Python. */
 const MAX_SOCKET_PATH = 100;
@@ -16,6 +29,7 @@ export interface RunnerChannel {
 }
 
 export async function openRunnerChannel(connectTimeoutMs: number): Promise<RunnerChannel> {
+  const { createClientPipeTransport, createMessageConnection } = jsonrpc();
   const pipeName = pipeNameFor();
   const transport = await createClientPipeTransport(pipeName);
   let timer: NodeJS.Timeout | undefined;
@@ -49,6 +63,7 @@ export async function openRunnerChannel(connectTimeoutMs: number): Promise<Runne
  * when TMPDIR is long; fall back to a short directory we own.
  */
 function pipeNameFor(): string {
+  const { generateRandomPipeName } = jsonrpc();
   if (process.platform === 'win32') return generateRandomPipeName();
   try {
     const name = generateRandomPipeName();

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { RunStatus } from '../store/records';
-import type { RunnerChannel } from './rpc-channel';
+import { responseError, type RunnerChannel } from './rpc-channel';
 import {
   PROTOCOL_VERSION, type CancelResult, type FeatureEvent, type HandshakeParams, type HandshakeResult, type ProgressParams, type RunFinishedParams,
   type RunStartedParams, type SystemInfo,
@@ -123,7 +123,7 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     c.onRequest('runner/handshake', (p: unknown): HandshakeResult => {
       const params = p as HandshakeParams;
       if (!isObject(p) || typeof params.protocol !== 'number' || typeof params.pid !== 'number') {
-        throw new ResponseError(-32602, 'handshake needs protocol and pid');
+        throw responseError(-32602, 'handshake needs protocol and pid');
       }
       this.pid = params.pid;
       if (params.protocol !== PROTOCOL_VERSION) {
@@ -151,7 +151,7 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     c.onRequest('run/finished', (p: unknown) => {
       const f = p as RunFinishedParams;
       if (!isObject(p) || !FINISHED_STATUSES.includes(f.status) || !Number.isInteger(f.exitCode)) {
-        throw new ResponseError(-32602, `run/finished needs a status (${FINISHED_STATUSES.join(', ')}) and an integer exitCode`);
+        throw responseError(-32602, `run/finished needs a status (${FINISHED_STATUSES.join(', ')}) and an integer exitCode`);
       }
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
       this.finish({

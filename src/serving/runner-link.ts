@@ -1,4 +1,5 @@
-import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { responseError } from '../runner/rpc-channel';
 import { PROTOCOL_VERSION, type FeatureEvent, type HandshakeParams, type HandshakeResult, type ServeStoppedParams } from '../runner/protocol';
 import { readyOf, type ServeReady } from './serve-lines';
 
@@ -16,7 +17,7 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 /** Answers the handshake and routes the serve/predict messages, validated; then listens. */
 export function linkRunner(c: MessageConnection, h: LinkHandlers): void {
   c.onRequest('runner/handshake', (p: unknown): HandshakeResult => {
-    if (!isRecord(p) || typeof p.protocol !== 'number' || typeof p.pid !== 'number') throw new ResponseError(-32602, 'handshake needs protocol and pid');
+    if (!isRecord(p) || typeof p.protocol !== 'number' || typeof p.pid !== 'number') throw responseError(-32602, 'handshake needs protocol and pid');
     if (p.protocol !== PROTOCOL_VERSION) {
       return { protocol: PROTOCOL_VERSION, accepted: false, reason: `protocol ${p.protocol} is not ${PROTOCOL_VERSION}: update the extension or python-runner` };
     }
@@ -29,7 +30,7 @@ export function linkRunner(c: MessageConnection, h: LinkHandlers): void {
     else h.warn(`runner sent a malformed serve/ready: ${JSON.stringify(p)?.slice(0, 200)}`);
   });
   c.onRequest('serve/stopped', (p: unknown) => {
-    if (!isRecord(p) || typeof p.exitCode !== 'number') throw new ResponseError(-32602, 'serve/stopped needs exitCode');
+    if (!isRecord(p) || typeof p.exitCode !== 'number') throw responseError(-32602, 'serve/stopped needs exitCode');
     h.stopped?.(p as unknown as ServeStoppedParams);
     return null;
   });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 import { schemaVersion, SCHEMA_VERSION } from './schema';
 import { isPidAlive } from './status';
 
@@ -11,6 +11,8 @@ const engines = new Map<string, Promise<SqlJsStatic>>();
 export function loadSqlJs(wasmPath: string): Promise<SqlJsStatic> {
   let engine = engines.get(wasmPath);
   if (!engine) {
+    // Required here, not imported: the bundled library is evaluated when the first store opens, not at activation.
+    const initSqlJs = require('sql.js') as typeof import('sql.js');
     engine = initSqlJs({ wasmBinary: toArrayBuffer(fs.readFileSync(wasmPath)) });
     engines.set(wasmPath, engine);
     engine.catch(() => engines.delete(wasmPath));
