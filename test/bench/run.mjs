@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { extensionBuild } from '../../esbuild.extension.mjs';
 import { repoRoot } from '../harness/code-server.mjs';
 import { openWorkbench, scratchWorkspace } from '../harness/workbench-session.mjs';
 
@@ -66,7 +67,7 @@ async function bundleSizes() {
   });
   add('overview webview bundle (gzip)', gz(join(repoRoot, 'dist/webview/overview.js')), 'bytes', gzipSync(whole.outputFiles[0].contents).length, 'chart.js/auto + whole toolkit + whole Svelte runtime, minified, gzip');
   const unminified = await esbuild.build({
-    entryPoints: [join(repoRoot, 'src/extension.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['vscode'], write: false, logLevel: 'silent',
+    ...extensionBuild, absWorkingDir: repoRoot, outfile: undefined, write: false, logLevel: 'silent',
   });
   add('extension bundle (gzip)', gz(join(repoRoot, 'dist/extension.js')), 'bytes', gzipSync(unminified.outputFiles[0].contents).length, 'same bundle unminified, gzip');
 }
