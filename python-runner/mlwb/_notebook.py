@@ -7,13 +7,15 @@ shut down and the run ends *cancelled*.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import tempfile
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+import warnings
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 PACKAGES = (("nbformat", "python3-nbformat"), ("nbclient", "python3-nbclient"), ("ipykernel", "python3-ipykernel"))
 EXECUTED_FILE = "notebook/executed.ipynb"
@@ -70,10 +72,20 @@ def load(path: str) -> Any:
     import nbformat
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        with _quiet_format_warnings():
+            nb = nbformat.read(path, as_version=4)
     except Exception as e:  # JSON or schema errors: say which file
         raise NotebookError(f"{os.path.basename(path)} is not a readable notebook: {e}") from None
     return nb
+
+
+@contextlib.contextmanager
+def _quiet_format_warnings() -> Iterator[None]:
+    """nbformat warns on every read and write of a v4.5 notebook whose cells lack ids (hand-written or generated
+    ones): that is about the file, not the user's code, and would otherwise land in the run's log twice."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(Code c|C)ell is missing an id field")
+        yield
 
 
 def inject_parameters(nb: Any, params: Dict[str, Any]) -> None:
@@ -228,7 +240,8 @@ def _save_executed(nb: Any) -> None:
     fd, tmp = tempfile.mkstemp(suffix=".ipynb")
     os.close(fd)
     try:
-        nbformat.write(nb, tmp)
+        with _quiet_format_warnings():
+            nbformat.write(nb, tmp)
         exp.files().save(tmp, to=EXECUTED_FILE, description="the notebook as executed, with its outputs")
     finally:
         os.unlink(tmp)
