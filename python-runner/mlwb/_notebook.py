@@ -147,7 +147,7 @@ def _client_class() -> Any:
     return StreamingClient
 
 
-def execute(path: str, params: Dict[str, Any]) -> None:
+def execute(path: str, params: Dict[str, Any], autolog: bool = True, trackers: bool = True) -> None:
     """Run the notebook cell by cell on a kernel (the run's ``main``); the executed notebook becomes a run file."""
     from nbclient.exceptions import CellExecutionError
     from . import _ambient
@@ -158,13 +158,14 @@ def execute(path: str, params: Dict[str, Any]) -> None:
     exp = _ambient.owner()
     if exp is not None and params:
         exp.params.set(**params)
-    if exp is not None and exp.id:  # the kernel's own runs nest in this one; its %load_ext mlwb starts none
-        from ._kernel import RUNNER_RUN_ENV
+    if exp is not None and exp.id:  # the kernel loads mlwb as an IPython extension and writes into this run
+        from ._kernel import HOOKS_ENV, RUNNER_RUN_ENV
 
         os.environ[RUNNER_RUN_ENV] = exp.id
+        os.environ[HOOKS_ENV] = ",".join(h for h, on in (("autolog", autolog), ("trackers", trackers)) if on)
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     n = sum(1 for _, c in code if not _injected(c))  # "cell k of n" counts the notebook's own cells
-    client = _client_class()(nb, timeout=None, allow_errors=False, record_timing=True,
+    client = _client_class()(nb, timeout=None, allow_errors=False, record_timing=True, extra_arguments=["--ext=mlwb"],
                              resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     state: Dict[str, Any] = {"error": None, "done": threading.Event(), "cell": None}
 
