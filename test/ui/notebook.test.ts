@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applySettings, journey, openContainer, openFile, page, screenshot, waitFor, waitForRow, workspace } from './workbench';
+import { applySettings, contextMenu, journey, openContainer, openFile, page, screenshot, waitFor, waitForRow, workspace } from './workbench';
 
 /** A notebook as Jupyter writes it: a markdown cell, a cell tagged `parameters`, then the work. */
 function writeNotebook(name: string, cells: string[]): void {
@@ -35,6 +35,13 @@ journey('run a notebook, as a user does', () => {
     // The injected cell is one of its cells, in the notebook editor (cell editors are in the page, outputs in a webview).
     await waitFor(page().locator('.notebook-editor .cell-editor-container', { hasText: /injected/ }).first(), 'the injected parameters cell');
     await screenshot('notebook-executed');
+
+    // The run's context menu in the Runs view: the executed notebook against its source, in the notebook diff editor.
+    await openContainer();
+    await contextMenu(await waitForRow('Runs', 'churn'), 'Compare Executed Notebook with Source');
+    await waitFor(page().locator('.tabs-container .tab.active', { hasText: /churn\.ipynb ↔ executed in run churn-/ }), 'the notebook diff editor’s tab');
+    await waitFor(page().locator('.notebook-text-diff-editor').first(), 'the notebook diff editor');
+    await screenshot('notebook-compare-with-source');
     const runsDir = join(workspace(), '.mlwb', 'runs');
     const mine = readdirSync(runsDir).filter((id) => readFileSync(join(runsDir, id, 'run.json'), 'utf8').includes('churn.ipynb'));
     assert.equal(mine.length, 1, 'one run of the notebook');
