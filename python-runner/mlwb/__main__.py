@@ -227,7 +227,8 @@ def _run_notebook(opts: dict) -> int:
         sys.stderr.write(f"mlwb: {os.path.basename(script)}: {e}\n")
         return 2
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
-               main=lambda: _notebook.execute(script, params), run_id=opts["run_id"], trackers=opts["trackers"])
+               main=lambda: _notebook.execute(script, params, opts["autolog"], opts["trackers"]), run_id=opts["run_id"],
+               trackers=opts["trackers"])
 
 
 def cli() -> None:

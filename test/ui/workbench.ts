@@ -207,7 +207,8 @@ export async function openFile(name: string): Promise<void> {
   await waitFor(p.locator('.tabs-container .tab.active', { hasText: name }), `the editor of ${name}`, { seen: tabs });
   // The tab is active before the editor takes keyboard focus; the palette's `when` clauses (editorLangId) are
   // read from the focused element, so a command opened too early would not list the editor's commands.
-  const inEditor = () => p.evaluate(() => !!document.activeElement?.closest('.editor-group-container.active .editor-container'));
+  // A notebook editor is an overlay outside the group's editor container: focus in it counts.
+  const inEditor = () => p.evaluate(() => !!document.activeElement?.closest('.editor-group-container.active .editor-container, .notebookOverlay.notebook-editor'));
   if (!(await until(inEditor, 'keyboard focus in the editor', { timeout: 5_000 }).catch(() => false))) {
     // Something else kept focus (a toast, a webview that just loaded): a click in the editor gives it, as a user would.
     await p.locator('.editor-group-container.active .editor-container').click({ position: { x: 60, y: 10 } });
