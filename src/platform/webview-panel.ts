@@ -19,23 +19,30 @@ export interface PanelKind<In, Out> {
 export class PanelHost<In, Out> implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly kind: PanelKind<In, Out>, extensionUri: vscode.Uri) {
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly kind: PanelKind<In, Out>, private readonly extensionUri: vscode.Uri) {
     const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(extensionUri, 'media')] };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'mlwb.svg');
-    panel.webview.html = panelHtml({
-      title: kind.title,
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, `${kind.bundle}.js`)).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, `${kind.bundle}.css`)).toString(),
-    });
+    this.render();
     this.subscriptions.push(panel.webview.onDidReceiveMessage((raw) => this.receive(raw)));
     this.subscriptions.push(panel.onDidDispose(() => this.dispose()));
   }
 
-  static open<In, Out>(kind: PanelKind<In, Out>, extensionUri: vscode.Uri, column = vscode.ViewColumn.Active): PanelHost<In, Out> {
-    const panel = vscode.window.createWebviewPanel(kind.viewType, kind.title, column, { retainContextWhenHidden: false });
+  /** `preserveFocus`: open without taking the focus from where it is (a preview opened by a click in a tree). */
+  static open<In, Out>(kind: PanelKind<In, Out>, extensionUri: vscode.Uri, column = vscode.ViewColumn.Active, preserveFocus = false): PanelHost<In, Out> {
+    const panel = vscode.window.createWebviewPanel(kind.viewType, kind.title, { viewColumn: column, preserveFocus }, { retainContextWhenHidden: false });
     return new PanelHost(panel, kind, extensionUri);
+  }
+
+  /** Loads the page again (a fresh nonce, so the webview restarts and says `ready` again). */
+  render(): void {
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    this.panel.webview.html = panelHtml({
+      title: this.kind.title,
+      cspSource: this.panel.webview.cspSource,
+      scriptUri: this.panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, `${this.kind.bundle}.js`)).toString(),
+      styleUri: this.panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, `${this.kind.bundle}.css`)).toString(),
+    });
   }
 
   /** Re-attaches a panel VS Code restored after a window reload. */

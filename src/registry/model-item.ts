@@ -49,7 +49,8 @@ export function versionItem(node: VersionNode, served?: { port: number }): vscod
     item.contextValue += '.serving';
     item.accessibilityInformation = { label: `${item.accessibilityInformation.label}, serving on port ${served.port}` };
   }
-  item.command = { command: 'mlwb.openVersion', title: 'Open Version', arguments: [{ model: v.model, version: v.version }] };
+  // A click previews the version's panel, a double click keeps it.
+  item.command = { command: 'mlwb.previewVersion', title: 'Open Version', arguments: [{ model: v.model, version: v.version }] };
   return item;
 }
 

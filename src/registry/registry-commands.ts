@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ClickKind } from '../platform/click-kind';
 import { Cancelled, confirmed, registerCommand } from '../platform/commands';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { checkAlias, type ModelStage, type ModelVersionDetail, type TrackingStore } from '../store';
@@ -15,6 +16,7 @@ import type { VersionPanels } from './version-panel/version-panel';
  * target: the view's selection, else a quick pick.
  */
 export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView, panels: VersionPanels): vscode.Disposable[] {
+  const clicks = new ClickKind();
   const versionOf = async (target: unknown): Promise<ModelVersionDetail> => {
     const ref = versionRefOf(target) ?? versionRefOf(view.view.selection[0]) ?? (await pickVersion(await store.get()));
     if (!ref) throw new Cancelled();
@@ -100,6 +102,14 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
       const v = await versionOf(target);
       panels.show({ model: v.model, version: v.version });
       return { model: v.model, version: v.version };
+    }),
+    // A version item's own command: preview on a single click, keep on a double one (see src/platform/click-kind.ts).
+    registerCommand('mlwb.previewVersion', async (target?: unknown, how?: unknown) => {
+      const v = await versionOf(target);
+      const ref = { model: v.model, version: v.version };
+      if (how === 'keep' || clicks.click(`${v.model}@${v.version}`) === 'double') panels.show(ref);
+      else panels.preview(ref);
+      return ref;
     }),
     registerCommand('mlwb.openVersionFile', async (target?: unknown) => {
       const v = await versionOf(target);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ClickKind } from '../platform/click-kind';
 import { registerCommand } from '../platform/commands';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import type { RunSummary } from '../store';
@@ -11,6 +12,7 @@ export function registerRunPanels(extensionUri: vscode.Uri, store: WorkspaceStor
   const dashboards = new RunDashboards(extensionUri, store);
   const comparisons = new RunComparisons(extensionUri, store, (id) => dashboards.open(id));
   const panels = { dashboards, comparisons };
+  const clicks = new ClickKind();
 
   const compare = async (target?: unknown, many?: unknown) => {
     let ids = Array.isArray(target) ? target.map(runIdOf).filter((id): id is string => id !== undefined) : runIdsOf(target, many);
@@ -32,6 +34,13 @@ export function registerRunPanels(extensionUri: vscode.Uri, store: WorkspaceStor
         if (!id) return undefined;
         if (!(await store.get()).getRun(id, { logLimit: 0 })) throw new Error(`No run "${id}".`);
         return dashboards.open(id);
+      }),
+      // A run item's own command (a click in the Runs or Experiments view): preview on a single click, keep on a double one.
+      registerCommand('mlwb.previewRun', async (target?: unknown, how?: unknown) => {
+        const id = runIdOf(target);
+        if (!id) throw new Error('Preview Run needs a run.');
+        const keep = how === 'keep' || clicks.click(id) === 'double';
+        return keep ? dashboards.open(id) : dashboards.preview(id);
       }),
       registerCommand('mlwb.compareRuns', compare),
       registerCommand('mlwb.compareSelectedRuns', compare),

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunStatus } from '../store';
+import { pickQuery } from './query-picker';
 import { RUN_STATUSES, sortLabel, type RunsFilter, type RunsSort } from './runs-view-state';
 
 type Item<T> = vscode.QuickPickItem & { value?: T };
@@ -9,9 +10,10 @@ type Item<T> = vscode.QuickPickItem & { value?: T };
  * The Runs view's filter: a menu of its parts (each showing its current value), then the part's own
  * picker. Resolves to the new filter, or undefined when dismissed.
  */
-export async function pickFilter(current: RunsFilter, tags: readonly string[]): Promise<RunsFilter | undefined> {
-  type Part = 'status' | 'tag' | 'text' | 'script' | 'clear';
+export async function pickFilter(current: RunsFilter, tags: readonly string[], recentQueries: readonly string[] = []): Promise<RunsFilter | undefined> {
+  type Part = 'query' | 'status' | 'tag' | 'text' | 'script' | 'clear';
   const items: Item<Part>[] = [
+    { label: '$(filter) Query', description: current.query ?? 'none', detail: "MLflow's search syntax with OR and ( ): metrics.acc > 0.9 and params.model = 'rf'", value: 'query' },
     { label: '$(pulse) Status', description: current.status?.join(', ') ?? 'any', value: 'status' },
     { label: '$(tag) Tag', description: current.tag ?? 'any', value: 'tag' },
     { label: '$(search) Text', description: current.text ? `"${current.text}"` : 'none', detail: 'In the name, id, notes, experiment or tags', value: 'text' },
@@ -20,6 +22,10 @@ export async function pickFilter(current: RunsFilter, tags: readonly string[]): 
   items.push({ label: '$(clear-all) Clear filter', value: 'clear' });
   const part = (await vscode.window.showQuickPick(items, { title: 'Filter Runs', placeHolder: 'What to filter by' }))?.value;
   switch (part) {
+    case 'query': {
+      const query = await pickQuery(current.query, recentQueries);
+      return query === undefined ? undefined : { ...current, query: query || undefined };
+    }
     case 'status': {
       const picked = await vscode.window.showQuickPick(
         RUN_STATUSES.map((s): Item<RunStatus> => ({ label: s, value: s, picked: current.status?.includes(s) ?? false })),

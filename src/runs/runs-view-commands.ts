@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { activeFileUri, fileArgument } from '../platform/active-file';
 import { registerCommand } from '../platform/commands';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import type { MoreNode } from './run-nodes';
@@ -13,7 +14,7 @@ import { parseFilter, parseSort } from './runs-view-state';
 export function registerRunsViewCommands(store: WorkspaceStore, runs: RunsView, loadMoreInExperiment: (experiment: string) => void): vscode.Disposable[] {
   return [
     registerCommand('mlwb.filterRuns', async (filter?: unknown) => {
-      const next = filter !== undefined ? parseFilter(filter) : await pickFilter(runs.filter, (await store.get()).runTagNames());
+      const next = filter !== undefined ? parseFilter(filter) : await pickFilter(runs.filter, (await store.get()).runTagNames(), runs.recentQueries());
       if (next) await runs.setFilter(next);
       return runs.filter;
     }),
@@ -24,7 +25,7 @@ export function registerRunsViewCommands(store: WorkspaceStore, runs: RunsView, 
     }),
     registerCommand('mlwb.clearRunsFilter', () => runs.setFilter({})),
     registerCommand('mlwb.showRunsOfFile', async (uri?: unknown) => {
-      const file = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      const file = fileArgument(uri) ?? activeFileUri();
       if (!file || file.scheme !== 'file') throw new Error('Open a training file first.');
       await runs.setFilter({ script: file.fsPath });
       await vscode.commands.executeCommand('mlwb.runs.focus');

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ListRunsOptions, RunSortKey, RunStatus } from '../store';
+import { parseQuery, QueryError, type ListRunsOptions, type RunSortKey, type RunStatus } from '../store';
 
 /** What the Runs view shows: its filter and sort, as commands receive them and as the title shows them. */
 
@@ -11,6 +11,8 @@ export interface RunsFilter {
   text?: string;
   /** Absolute path of a training script. */
   script?: string;
+  /** A run query: MLflow's search syntax plus OR, NOT and parentheses (src/store/query). */
+  query?: string;
 }
 
 export interface RunsSort {
@@ -18,10 +20,13 @@ export interface RunsSort {
   dir: 'asc' | 'desc';
 }
 
+/** How much of a query the view's description shows. */
+const QUERY_SHOWN = 60;
+
 export const DEFAULT_SORT: RunsSort = { by: 'created', dir: 'desc' };
 
 export function isFiltered(f: RunsFilter): boolean {
-  return Boolean(f.status?.length || f.tag || f.text || f.script);
+  return Boolean(f.status?.length || f.tag || f.text || f.script || f.query);
 }
 
 export function listOptions(filter: RunsFilter, sort: RunsSort): ListRunsOptions {
@@ -42,6 +47,7 @@ export function describeState(filter: RunsFilter, sort: RunsSort): string {
   if (filter.status?.length) parts.push(filter.status.join(', '));
   if (filter.tag) parts.push(`#${filter.tag}`);
   if (filter.text) parts.push(`"${filter.text}"`);
+  if (filter.query) parts.push(filter.query.length > QUERY_SHOWN ? `${filter.query.slice(0, QUERY_SHOWN)}…` : filter.query);
   if (sortKey(sort) !== sortKey(DEFAULT_SORT)) parts.push(`by ${sortLabel(sort)}`);
   return parts.join(' · ');
 }
@@ -52,7 +58,7 @@ export function sortKey(sort: RunsSort): string {
 
 /** A filter given to a command (by a test, a link or another extension): checked like any input. */
 export function parseFilter(raw: unknown): RunsFilter {
-  if (!isObject(raw)) throw new Error('a runs filter is an object { status?, tag?, text?, script? }');
+  if (!isObject(raw)) throw new Error('a runs filter is an object { status?, tag?, text?, script?, query? }');
   const f: RunsFilter = {};
   if (raw.status !== undefined) {
     if (!Array.isArray(raw.status) || !raw.status.every((s) => RUN_STATUSES.includes(s as RunStatus))) {
@@ -60,13 +66,17 @@ export function parseFilter(raw: unknown): RunsFilter {
     }
     if (raw.status.length > 0) f.status = [...new Set(raw.status as RunStatus[])];
   }
-  for (const key of ['tag', 'text', 'script'] as const) {
+  for (const key of ['tag', 'text', 'script', 'query'] as const) {
     const v = raw[key];
     if (v === undefined || v === '') continue;
     if (typeof v !== 'string') throw new Error(`filter.${key} must be a string`);
     f[key] = v;
   }
   if (f.script !== undefined && !path.isAbsolute(f.script)) throw new Error('filter.script must be an absolute path');
+  if (f.query !== undefined) {
+    f.query = f.query.trim();
+    if (parseQuery(f.query) === undefined) delete f.query; // throws QueryError, with the position, when it does not parse
+  }
   return f;
 }
 
@@ -84,4 +94,15 @@ export function parseSort(raw: unknown): RunsSort {
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Whether a query parses; its error (naming the column) when it does not. */
+export function queryProblem(text: string): string | undefined {
+  try {
+    parseQuery(text);
+    return undefined;
+  } catch (err) {
+    if (err instanceof QueryError) return err.message;
+    throw err;
+  }
 }

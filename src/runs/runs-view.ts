@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { refreshWhenVisible } from '../platform/refresh-when-visible';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { DESCRIPTION_METRIC_SETTING } from './description-metric';
+import { recentQueries, rememberQuery } from './query-picker';
 import type { RunListNode } from './run-nodes';
 import { RunsTree } from './runs-tree';
 import { describeState, isFiltered, parseFilter, parseSort, type RunsFilter, type RunsSort } from './runs-view-state';
@@ -38,9 +39,10 @@ export class RunsView implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`mlwb.${DESCRIPTION_METRIC_SETTING}`)) this.tree.reload();
       }),
-      vscode.window.onDidChangeActiveTextEditor((e) => this.trackEditor(e)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.trackEditor()),
+      vscode.window.onDidChangeActiveNotebookEditor(() => this.trackEditor()),
     );
-    this.trackEditor(vscode.window.activeTextEditor);
+    this.trackEditor();
     this.showState();
   }
 
@@ -54,7 +56,13 @@ export class RunsView implements vscode.Disposable {
 
   async setFilter(filter: RunsFilter): Promise<void> {
     this.tree.filter = filter;
+    if (filter.query) await rememberQuery(this.memento, filter.query);
     await this.changedState();
+  }
+
+  /** The queries the Filter offers again, newest first. */
+  recentQueries(): string[] {
+    return recentQueries(this.memento);
   }
 
   async setSort(sort: RunsSort): Promise<void> {
@@ -84,9 +92,12 @@ export class RunsView implements vscode.Disposable {
       : undefined;
   }
 
-  private trackEditor(editor: vscode.TextEditor | undefined): void {
+  private trackEditor(): void {
     // The view title cannot see editor-scoped keys such as editorLangId once the sidebar has focus.
-    void vscode.commands.executeCommand('setContext', PYTHON_EDITOR_CONTEXT, editor?.document.languageId === 'python');
+    const text = vscode.window.activeTextEditor;
+    const notebook = vscode.window.activeNotebookEditor?.notebook;
+    const python = text && text.document.uri.scheme !== 'vscode-notebook-cell' ? text.document.languageId === 'python' : notebook?.notebookType === 'jupyter-notebook';
+    void vscode.commands.executeCommand('setContext', PYTHON_EDITOR_CONTEXT, python);
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ export { JOURNAL_VERSION } from './records';
 export { checkAlias, checkModelName, MODEL_STAGES } from './registry-names';
 /** Opening a file a run's journal names: never outside that run's files/ directory. */
 export { runFilePath } from './paths';
+export { parseQuery, QueryError } from './query/parse';
 /** Slurm states in which a job is not over yet. */
 export { ACTIVE_JOB_STATES } from './scheduled-runs';
 export type * from '../tuning/model';

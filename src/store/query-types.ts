@@ -31,6 +31,8 @@ export interface ListRunsOptions {
   text?: string;
   /** Absolute path of the training script (run.json's script.path). */
   script?: string;
+  /** A run query (MLflow's search syntax plus OR, NOT and parentheses; src/store/query). Throws QueryError. */
+  query?: string;
   sort?: { by: RunSortKey; dir?: 'asc' | 'desc' };
   offset?: number;
   limit?: number;
@@ -51,6 +53,8 @@ export interface RunSummary {
   sortValue?: number | null;
   /** Set when the run holds hyperparameter tuning sessions. */
   tuning?: true;
+  /** Set when the run executed a Jupyter notebook (its script is an .ipynb). */
+  notebook?: true;
   /** Set when the run is a scheduler job (its latest state). */
   job?: SchedulerJob;
   /** The run this one is nested in (run.json's `parent`: an MLflow nested run). */

@@ -3,6 +3,8 @@ import type { ListRunsOptions, RunList, RunSummary, SchedulerJob } from './query
 import type { RunStatus } from './records';
 import { all, num, one, parseJson, str } from './sql';
 import type { LivenessOptions } from './status';
+import { parseQuery } from './query/parse';
+import { runsMatching } from './query-runs';
 import { crashedParam, VISIBLE_RUNS } from './visible-runs';
 
 /** Columns every run query selects from `v` (see VISIBLE_RUNS). */
@@ -40,6 +42,11 @@ export function listRuns(db: Database, liveness: LivenessOptions, opts: ListRuns
     where.push(`(v.name ${like} OR v.id ${like} OR v.notes ${like} OR v.experiment_name ${like}
       OR EXISTS (SELECT 1 FROM run_tags t WHERE t.run = v.id AND t.tag ${like}))`);
     params.$text = `%${opts.text.replace(/[\\%_]/g, '\\$&')}%`;
+  }
+  const query = parseQuery(opts.query);
+  if (query) {
+    where.push('v.id IN (SELECT value FROM json_each($matching))');
+    params.$matching = JSON.stringify([...runsMatching(db, query, String(params.$crashed), Number(params.$now))]);
   }
   const by = opts.sort?.by ?? 'created';
   let join = '';
@@ -102,6 +109,7 @@ export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSum
     tags: (parseJson<string[]>(r.tags_json) ?? []).sort(),
     notes: str(r.notes),
     ...(Number(r.has_tuning) === 1 ? { tuning: true as const } : {}),
+    ...(/\.ipynb$/i.test(parseJson<{ path?: string }>(r.script)?.path ?? '') ? { notebook: true as const } : {}),
     ...(job ? { job } : {}),
     ...(str(r.parent) !== undefined ? { parent: str(r.parent) } : {}),
   };

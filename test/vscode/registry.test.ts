@@ -151,6 +151,28 @@ describe('registry: the Models view, its commands and the version panel, against
     assert.equal((await store()).getVersion(MODEL, 2)!.description, 'a single tree, for comparison');
   });
 
+  it('a click on a version previews its panel (the next click replaces it), a double click keeps it', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const clickVersion = async (version: number) => {
+      const item = (await versionItem(version))!;
+      assert.equal(item.command?.command, 'mlwb.previewVersion');
+      return vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    };
+    const v1 = { model: MODEL, version: 1 };
+    const v2 = { model: MODEL, version: 2 };
+    await clickVersion(1);
+    assert.equal(wb.versions.isPreview(v1), true);
+    await waitFor(() => (wb.versions.shown(v1)?.type === 'version' ? true : undefined), 'v1 shown in the preview');
+    assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, `${MODEL} v1 (preview)`);
+    await clickVersion(2);
+    assert.equal(wb.versions.isPreview(v2), true);
+    await waitFor(() => (wb.versions.shown(v1) === undefined ? true : undefined), 'the v1 preview replaced');
+    await clickVersion(2);
+    assert.equal(wb.versions.isPreview(v2), false, 'the double click keeps it');
+    await waitFor(() => (vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === `${MODEL} v2`) ? true : undefined), 'v2 kept');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('opens the version panel, which shows lineage, history and metrics against Production, and follows changes', async () => {
     const ref = { model: MODEL, version: 1 };
     await vscode.commands.executeCommand('mlwb.openVersion', ref);

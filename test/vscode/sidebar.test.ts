@@ -110,6 +110,24 @@ describe('sidebar: the Experiments and Runs views and their commands, against a 
     assert.equal(wb.views.runs.view.message, undefined);
   });
 
+  it('filters by a query (MLflow syntax with OR and parentheses) against known values, and offers it again as recent', async () => {
+    const store = await wb.store.get();
+    const trees = async () => (await shown()).map((n) => store.getRun(n.run.id)?.params['model.trees'] ?? n.run.status);
+    const query = "params.model.trees > 10 and metrics.`eval/accuracy` >= 0 or attributes.status = 'FAILED'";
+    assert.deepEqual(await vscode.commands.executeCommand('mlwb.filterRuns', { query }), { query });
+    assert.deepEqual(await trees(), [11, 16, 'failed']);
+    assert.equal(wb.views.runs.view.message, '3 matching runs.');
+    assert.equal(wb.views.runs.view.description, query.slice(0, 60) + '…');
+    await vscode.commands.executeCommand('mlwb.filterRuns', { query: 'params.seed IN (1, 3) AND NOT (params.model.trees < 10 OR tags.team IS NOT NULL)' });
+    assert.deepEqual(await trees(), [11]);
+    // A query that does not parse leaves the filter as it was (the error names the column).
+    assert.equal(await vscode.commands.executeCommand('mlwb.filterRuns', { query: 'params.seed >' }), undefined);
+    assert.deepEqual(wb.views.runs.filter, { query: 'params.seed IN (1, 3) AND NOT (params.model.trees < 10 OR tags.team IS NOT NULL)' });
+    assert.deepEqual(wb.views.runs.recentQueries().slice(0, 2), ['params.seed IN (1, 3) AND NOT (params.model.trees < 10 OR tags.team IS NOT NULL)', query]);
+    await vscode.commands.executeCommand('mlwb.clearRunsFilter');
+    assert.equal((await names()).length, 4);
+  });
+
   it('sorts by a metric, duration and name, and shows the sort', async () => {
     const s = await wb.store.get();
     await vscode.commands.executeCommand('mlwb.sortRuns', { by: { metric: 'eval/f1', agg: 'max' }, dir: 'desc' });

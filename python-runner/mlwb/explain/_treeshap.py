@@ -27,7 +27,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ._leafshap import h_table, leaf_tables, polynomial_values, shapley_weights
-from ._tree import MASK_BITS, Paths, TreeEnsemble, TreePaths, as_float32, flatten, walk
+from ._tree import MASK_BITS, Paths, TreeEnsemble, Walked, as_float32
 
 BATCH_NODES = 4096  # trees are flattened together until a batch has this many nodes
 TABLE_BYTES = 32 << 20
@@ -49,20 +49,19 @@ def table_k(n_rows: int) -> int:
     return k
 
 
-def _batches(trees: List[TreePaths]) -> List[List[TreePaths]]:
+def _batches(walked: Walked) -> List[Tuple[int, int]]:
     """Consecutive trees, up to BATCH_NODES nodes or TABLE_BYTES of tables (at the largest table_k) a batch."""
-    out: List[List[TreePaths]] = [[]]
-    nodes = rows = width = 0
-    for t in trees:
-        r, w = t.table_shape(MAX_TABLE_K)
-        if out[-1] and (nodes + t.n_nodes > BATCH_NODES or (rows + r) * max(width, w) * 8 > TABLE_BYTES):
-            out.append([])
-            nodes = rows = width = 0
-        out[-1].append(t)
-        nodes += t.n_nodes
-        rows += r
-        width = max(width, w)
-    return out
+    nodes, rows, width = (a.tolist() for a in walked.tree_tables(MAX_TABLE_K))
+    starts = [0]
+    n = r = w = 0
+    for i, (tn, tr, tw) in enumerate(zip(nodes, rows, width)):
+        if i > starts[-1] and (n + tn > BATCH_NODES or (r + tr) * max(w, tw) * 8 > TABLE_BYTES):
+            starts.append(i)
+            n = r = w = 0
+        n += tn
+        r += tr
+        w = max(w, tw)
+    return list(zip(starts, starts[1:] + [len(nodes)]))
 
 
 class _ByFeature:
@@ -224,7 +223,8 @@ class TreeExplainer:
 
     def __init__(self, ensemble: TreeEnsemble) -> None:
         self.ensemble = ensemble
-        self.batches = [flatten(b) for b in _batches([walk(t, ensemble.n_outputs) for t in ensemble.trees])] if ensemble.trees else []
+        walked = Walked(ensemble.trees, ensemble.n_outputs) if ensemble.trees else None
+        self.batches = [walked.paths(a, b) for a, b in _batches(walked)] if walked is not None else []
         self.expected_value = np.asarray(ensemble.offset, dtype=np.float64) + sum(
             (b.expected for b in self.batches), np.zeros(ensemble.n_outputs))
         self.n_leaves = sum(len(b.leaf_k) for b in self.batches)

@@ -19,20 +19,53 @@ const STAGE_COMMAND = { staging: 'mlwb.promoteToStaging', production: 'mlwb.prom
  * Its buttons run the same commands as the Models view's menu, so the user is told the same things.
  */
 export class VersionPanels implements vscode.Disposable {
-  private readonly open = new Map<string, { ref: VersionRef; host: Host; last?: ToVersionPanel }>();
+  private readonly open = new Map<string, { ref: VersionRef; host: Host; last?: ToVersionPanel; preview?: boolean }>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: WorkspaceStore,
   ) {}
 
+  /** Opens (or reveals) a version's panel, kept. */
   show(ref: VersionRef): Host {
     const existing = this.open.get(key(ref));
     if (existing) {
+      this.keep(ref);
       existing.host.panel.reveal();
       return existing.host;
     }
     return this.attach(ref, PanelHost.open(this.kind(ref), this.extensionUri));
+  }
+
+  /**
+   * A single click in the Models view: the version in the one preview panel, which the next click replaces (in
+   * its place); the focus stays in the view. A double click, Open Version or a stage change keeps it.
+   */
+  preview(ref: VersionRef): Host {
+    const existing = this.open.get(key(ref));
+    if (existing) {
+      existing.host.panel.reveal(undefined, true);
+      return existing.host;
+    }
+    const old = [...this.open.values()].find((p) => p.preview);
+    const column = old?.host.panel.viewColumn ?? vscode.ViewColumn.Active;
+    old?.host.dispose();
+    const host = this.attach(ref, PanelHost.open(this.kind(ref), this.extensionUri, column, true));
+    this.open.get(key(ref))!.preview = true;
+    host.panel.title = `${ref.model} ${versionLabel(ref.version)} (preview)`;
+    return host;
+  }
+
+  /** Whether a version's panel is the preview. */
+  isPreview(ref: VersionRef): boolean {
+    return this.open.get(key(ref))?.preview === true;
+  }
+
+  private keep(ref: VersionRef): void {
+    const entry = this.open.get(key(ref));
+    if (!entry?.preview) return;
+    entry.preview = false;
+    entry.host.panel.title = `${ref.model} ${versionLabel(ref.version)}`;
   }
 
   revive(panel: vscode.WebviewPanel, state: unknown): void {
@@ -115,6 +148,7 @@ export class VersionPanels implements vscode.Disposable {
         await vscode.commands.executeCommand('mlwb.copyVersionPath', ref);
         return;
       case 'setStage':
+        this.keep(ref);
         await vscode.commands.executeCommand(STAGE_COMMAND[message.stage], ref);
         return;
     }

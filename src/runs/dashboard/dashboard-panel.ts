@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isNotebook } from '../../runner/launch-spec';
 import { log, showError } from '../../platform/log';
 import { PanelHost, type PanelKind } from '../../platform/webview-panel';
 import type { WorkspaceStore } from '../../platform/workspace-store';
@@ -22,14 +23,42 @@ export class RunDashboards implements vscode.Disposable {
     this.subscription = store.onDidChange((result) => this.storeChanged(result));
   }
 
-  /** Opens (or reveals) the dashboard of a run. */
+  /** Opens (or reveals) the dashboard of a run, kept (a preview showing it is kept from now on). */
   open(runId: string): RunDashboard {
     const existing = this.panels.get(runId);
     if (existing) {
+      existing.keep();
       existing.host.panel.reveal();
       return existing;
     }
     return this.track(new RunDashboard(runId, this.store, (kind) => PanelHost.open(kind, this.extensionUri)));
+  }
+
+  /**
+   * Shows a run in the preview dashboard (a single click in a tree): the one preview panel is reused for the next
+   * run clicked, as the Explorer's preview editor is; a run that already has a panel is just revealed. The focus
+   * stays where it is. A double click, Open Run or an edit in the panel keeps it.
+   */
+  preview(runId: string): RunDashboard {
+    const existing = this.panels.get(runId);
+    if (existing) {
+      existing.host.panel.reveal(undefined, true);
+      return existing;
+    }
+    const preview = this.all().find((d) => d.isPreview);
+    if (preview) {
+      this.panels.delete(preview.runId);
+      preview.retarget(runId);
+      this.panels.set(runId, preview);
+      preview.host.panel.reveal(undefined, true);
+      return preview;
+    }
+    return this.track(new RunDashboard(runId, this.store, (kind) => PanelHost.open(kind, this.extensionUri, vscode.ViewColumn.Active, true), true));
+  }
+
+  /** The panel in preview, if any. */
+  get previewed(): RunDashboard | undefined {
+    return this.all().find((d) => d.isPreview);
   }
 
   /** Re-attaches a panel VS Code restored after a reload; its webview state names the run. */
@@ -52,7 +81,7 @@ export class RunDashboards implements vscode.Disposable {
   private track(d: RunDashboard): RunDashboard {
     this.panels.set(d.runId, d);
     d.host.onDidDispose(() => {
-      if (this.panels.get(d.runId) === d) this.panels.delete(d.runId);
+      if (this.panels.get(d.runId) === d) this.panels.delete(d.runId); // d.runId: the run it showed last
     });
     return d;
   }
@@ -68,9 +97,13 @@ export class RunDashboards implements vscode.Disposable {
   }
 }
 
-/** One run's dashboard: answers its webview, and pushes what changed while the run runs. */
+/**
+ * One run's dashboard: answers its webview, and pushes what changed while the run runs. A preview dashboard
+ * (opened by a single click) may be retargeted to another run until it is kept.
+ */
 export class RunDashboard implements vscode.Disposable {
   readonly host: PanelHost<FromDashboard, ToDashboard>;
+  private name: string | undefined;
   private view: { width: number; xAxis: XAxis } | undefined;
   private readonly zoomed = new Map<string, [number, number]>();
   private seen: MetricFingerprints = new Map();
@@ -85,7 +118,13 @@ export class RunDashboard implements vscode.Disposable {
   /** Every message sent to the webview (tests and diagnostics observe it). */
   readonly onDidSend = this.sent.event;
 
-  constructor(readonly runId: string, private readonly store: WorkspaceStore, open: (kind: PanelKind<FromDashboard, ToDashboard>) => PanelHost<FromDashboard, ToDashboard>) {
+  constructor(
+    private current: string,
+    private readonly store: WorkspaceStore,
+    open: (kind: PanelKind<FromDashboard, ToDashboard>) => PanelHost<FromDashboard, ToDashboard>,
+    private preview = false,
+  ) {
+    const runId = current;
     this.host = open({
       viewType: DASHBOARD_VIEW_TYPE,
       title: `Run ${runId}`,
@@ -94,6 +133,40 @@ export class RunDashboard implements vscode.Disposable {
       onMessage: (m) => this.onMessage(m),
     });
     this.host.onDidDispose(() => this.sent.dispose());
+    if (preview) this.showTitle();
+  }
+
+  get runId(): string {
+    return this.current;
+  }
+
+  get isPreview(): boolean {
+    return this.preview;
+  }
+
+  /** From preview to a panel of its own: the next single click opens another preview. */
+  keep(): void {
+    if (!this.preview) return;
+    this.preview = false;
+    this.showTitle();
+  }
+
+  /** Shows another run in this (preview) panel: the page reloads and asks for the new run. */
+  retarget(runId: string): void {
+    this.current = runId;
+    this.view = undefined;
+    this.name = undefined;
+    this.zoomed.clear();
+    this.seen = new Map();
+    this.figuresSent = new Map();
+    this.reports.clear();
+    this.logsQuery = { seq: 0, offset: -1 };
+    this.showTitle();
+    this.host.render();
+  }
+
+  private showTitle(): void {
+    this.host.panel.title = `Run${this.name === undefined ? ` ${this.runId}` : `: ${this.name}`}${this.preview ? ' (preview)' : ''}`;
   }
 
   /** The store changed this run: push its new state and the series that gained points (coalesced). */
@@ -147,20 +220,26 @@ export class RunDashboard implements vscode.Disposable {
         this.logsQuery = { seq: m.seq, level: m.level, search: m.search, offset: m.offset };
         return this.post({ type: 'logs', v: DASHBOARD_PROTOCOL, logs: this.logs(s) });
       case 'setTags': {
+        this.keep();
         const parsed = parseTags(m.tags.join(','));
         if ('error' in parsed) throw new Error(parsed.error);
         await this.store.edit((st) => st.setRunTags(this.runId, parsed.tags), { runs: [this.runId] });
         return;
       }
       case 'setNotes':
+        this.keep();
         await this.store.edit((st) => st.setRunNotes(this.runId, m.notes), { runs: [this.runId] });
         return;
       case 'rename':
+        this.keep();
         await this.store.edit((st) => st.renameRun(this.runId, m.name), { runs: [this.runId] });
         return;
       case 'openFile':
       case 'revealFile':
         return this.file(s, m.path, m.type === 'openFile');
+      case 'compareFile':
+        await vscode.commands.executeCommand('mlwb.compareNotebookWithSource', this.runId);
+        return;
       case 'openRun':
         await vscode.commands.executeCommand('mlwb.openRun', m.runId);
         return;
@@ -184,7 +263,8 @@ export class RunDashboard implements vscode.Disposable {
   private async sendAll(s: TrackingStore): Promise<void> {
     const run = s.getRun(this.runId, { logLimit: 0 });
     if (!run) return this.post({ type: 'gone', runId: this.runId });
-    this.host.panel.title = `Run: ${run.name}`;
+    this.name = run.name;
+    this.showTitle();
     this.seen = fingerprints(run.metrics);
     this.figuresSent.clear();
     const series = run.metrics.map((m) => this.series(s, m.key)).filter((x): x is WireSeries => x !== undefined);
@@ -197,7 +277,8 @@ export class RunDashboard implements vscode.Disposable {
     const s = await this.store.get();
     const run = s.getRun(this.runId, { logLimit: 0 });
     if (!run) return this.post({ type: 'gone', runId: this.runId });
-    this.host.panel.title = `Run: ${run.name}`;
+    this.name = run.name;
+    this.showTitle();
     const keys = changedKeys(this.seen, run.metrics);
     this.seen = fingerprints(run.metrics);
     const series = keys.map((k) => this.series(s, k)).filter((x): x is WireSeries => x !== undefined);
@@ -253,7 +334,8 @@ export class RunDashboard implements vscode.Disposable {
     const run = s.getRun(this.runId, { logLimit: 0 });
     if (!run?.files.some((f) => f.path === rel)) throw new Error(`run ${this.runId} has no file ${JSON.stringify(rel)}`);
     const uri = vscode.Uri.file(runFilePath(s.layout, this.runId, rel));
-    if (open) await vscode.commands.executeCommand('vscode.open', uri);
+    if (open && isNotebook(rel)) await vscode.commands.executeCommand('vscode.openWith', uri, 'jupyter-notebook');
+    else if (open) await vscode.commands.executeCommand('vscode.open', uri);
     else if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
     else await vscode.commands.executeCommand('revealFileInOS', uri);
   }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { StableNodes } from '../../../src/platform/stable-nodes';
 import { runIdsOf, type RunNode } from '../../../src/runs/run-nodes';
 import { descriptionMetric, formatNumber, parseTags, runDescription, runTooltip } from '../../../src/runs/run-text';
-import { describeState, isFiltered, parseFilter, parseSort } from '../../../src/runs/runs-view-state';
+import { describeState, isFiltered, parseFilter, parseSort, queryProblem } from '../../../src/runs/runs-view-state';
+import { QueryError } from '../../../src/store/query/parse';
 import type { RunDetail, RunSummary } from '../../../src/store';
 
 const run: RunSummary = { id: 'r1', name: 'train|1', experiment: 'e', experimentName: 'e', status: 'completed', created: 1_700_000_000, duration: 12.34, tags: ['a'] };
@@ -61,6 +62,17 @@ describe('runs view: labels, filter and sort state, stable nodes (no vscode)', (
     assert.equal(isFiltered({}), false);
     assert.equal(describeState({}, { by: 'created', dir: 'desc' }), '');
     assert.equal(describeState({ script: '/w/train.py', status: ['failed', 'crashed'], tag: 'gpu', text: 'lr' }, { by: { metric: 'loss', agg: 'min' }, dir: 'asc' }), 'file train.py · failed, crashed · #gpu · "lr" · by loss (min) ↑');
+  });
+
+  it('takes a query in the filter: checked (its error names the column), trimmed, shown in the description', () => {
+    assert.deepEqual(parseFilter({ query: "  metrics.acc > 0.9 or params.model = 'rf' " }), { query: "metrics.acc > 0.9 or params.model = 'rf'" });
+    assert.deepEqual(parseFilter({ query: '   ' }), {});
+    assert.throws(() => parseFilter({ query: 'metrics.acc >> 1' }), (e: unknown) => e instanceof QueryError && e.position === 13 && /column 14/.test(e.message));
+    assert.equal(isFiltered({ query: 'status = "failed"' }), true);
+    assert.equal(describeState({ query: 'status = "failed"', tag: 'gpu' }, { by: 'created', dir: 'desc' }), '#gpu · status = "failed"');
+    assert.equal(describeState({ query: `metrics.acc > 0.9 and ${'x'.repeat(80)}` }, { by: 'created', dir: 'desc' }).length, 61);
+    assert.equal(queryProblem('metrics.acc > 0.9'), undefined);
+    assert.equal(queryProblem("params.model = 'rf"), 'unterminated string (at column 16)');
   });
 
   it('keeps one node object per key and reports only what changed', () => {
