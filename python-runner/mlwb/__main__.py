@@ -27,14 +27,14 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [
        python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
                            [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
                            [--storage PATH --worker] [--run-id ID]
-       python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
+       python -m mlwb explain --model PATH [--model-sha256 HEX] --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
        python -m mlwb evaluate --model PATH [--model PATH2] [--model-sha256 HEX ...] --data CSV --target COL
                                [--out DIR] [--run RUN_ID]
        python -m mlwb signature --data CSV [--target COL] [--source training|evaluation]
        python -m mlwb smoke --model PATH [--model-sha256 HEX] --data CSV [--target COL] [--requests 300]
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
                           [--max-samples N] [--seed N] [--lr X]
-       python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] --input JSON
+       python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] [--sha256 HEX] --input JSON
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] NOTEBOOK.ipynb [--param NAME=VALUE ...]
        python -m mlwb info
        python -m mlwb --version

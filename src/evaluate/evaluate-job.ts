@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -91,15 +90,8 @@ function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 10);
 }
 
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    fs.createReadStream(file)
-      .on('error', reject)
-      .on('data', (b) => h.update(b))
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
+/** The one file hasher (the evaluate commands bind consent to it). */
+export { sha256File } from '../platform/file-hash';
 
 export interface JobProgress {
   stage: string;
@@ -159,6 +151,7 @@ function launchPython(label: string, args: string[], opts: JobOptions): PythonJo
     PYTHONUNBUFFERED: '1',
   };
   delete env.MLWB_RPC_PIPE; // stdout is the channel: a pipe name inherited from a run would be wrong
+  delete env.MLWB_RPC_SECRET; // nor is a run's session secret passed on
   const started = Date.now();
   let child: ChildProcess;
   const listeners: ((p: JobProgress) => void)[] = [];

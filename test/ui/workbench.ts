@@ -4,6 +4,7 @@
 // terminal; an empty store) whatever ran before it: any journey runs alone (MLWB_TEST_GREP) or in any order
 // (MLWB_TEST_SHUFFLE). Helpers wait on conditions, and when a wait times out its error says what was there
 // instead; a failing test prints a screenshot's path and what the workbench showed (whatTheWorkbenchShows).
+import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -39,6 +40,7 @@ export const mochaHooks = {
       ? await (await import(join(repo, 'test/harness/slurm-cluster.mjs'))).testClusterEnv()
       : { MLWB_SLURM_UNAVAILABLE: 'no Slurm journey among the tests run' };
     session = await harness.openWorkbench({ workspace: harness.scratchWorkspace(), env: slurmEnvironment });
+    watchCsp(session.page);
   },
   async afterAll() {
     await session?.close();
@@ -70,11 +72,29 @@ export function journey(title: string, body: (this: Mocha.Suite) => void): Mocha
       if (hooks.some((h) => h.state === 'failed')) console.log(await whatTheWorkbenchShows(`${title}-before`));
     });
     body.call(this);
+    it('no panel violated its Content Security Policy', () => {
+      assert.deepEqual(cspViolations, [], `CSP violations in webview frames:\n${cspViolations.join('\n')}`);
+    });
+  });
+}
+
+/** The CSP violations Chromium reported on the console of a webview frame during the current journey ("Refused
+ * to …" / "Applying inline style violates the following Content Security Policy directive …"); reset by each
+ * fresh window. The workbench's own page is not ours, and is left out. */
+const cspViolations: string[] = [];
+
+function watchCsp(p: Page): void {
+  p.on('console', (msg) => {
+    const { url, lineNumber, columnNumber } = msg.location();
+    if (/webview|vscode-resource|vscode-cdn/i.test(url ?? '') && /Content Security Policy|violates the following/i.test(msg.text())) {
+      cspViolations.push(`${msg.text()} (at ${url}:${lineNumber}:${columnNumber})`);
+    }
   });
 }
 
 async function freshWindow(): Promise<void> {
   const p = page();
+  cspViolations.length = 0;
   workspaceDir = harness.scratchWorkspace();
   windowOpened = Date.now();
   await p.goto(session!.server.workbenchUrl({ folder: workspaceDir, extensions: [repo] }));
