@@ -6,7 +6,7 @@ import { log, showError } from '../platform/log';
 import { confirmPickleLoad } from '../platform/pickle-trust';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { csvHeader, isExplainableFile, isPickleLike, likelyTarget } from '../explain/explain-target';
-import { optionsOf, versionRefOf, type VersionRef } from '../registry/model-nodes';
+import { modelNameOf, optionsOf, versionRefOf, type VersionRef } from '../registry/model-nodes';
 import { resolveInterpreter } from '../runner/interpreter';
 import { runIdOf } from '../runs/run-nodes';
 import { runFilePath, type TrackingStore } from '../store';
@@ -76,6 +76,7 @@ export class EvaluateCommands implements vscode.Disposable {
       registerCommand('mlwb.evaluateModel', (target?: unknown, options?: unknown) => this.evaluate(target, options)),
       registerCommand('mlwb.compareModels', (a?: unknown, b?: unknown, options?: unknown) => this.compare(a, b, options)),
       registerCommand('mlwb.openEvaluation', (target?: unknown) => this.openEvaluation(target)),
+      registerCommand('mlwb.setEvaluationData', (target?: unknown, options?: unknown) => this.setEvaluationData(target, options)),
     ];
   }
 
@@ -83,9 +84,10 @@ export class EvaluateCommands implements vscode.Disposable {
     const s = await this.store.get();
     const options = optionsOf<EvaluateOptions>(rawOptions ?? (target instanceof vscode.Uri ? undefined : target));
     const subject = await this.subjectOf(s, target, options.file, 'Evaluate Model');
-    const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : await this.pickData(s, subject.title, subject.sourceRun ?? subject.run);
+    const pinned = subject.version ? s.listModels().find((m) => m.name === subject.version!.model)?.evaluationData : undefined;
+    const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : await this.pickData(s, subject.title, subject.sourceRun ?? subject.run, pinned?.file);
     if (!fs.existsSync(data)) throw new Error(`No data file ${data}.`);
-    const column = options.target ?? (await this.pickTarget(data));
+    const column = options.target ?? (pinned && data === pinned.file && pinned.target ? pinned.target : await this.pickTarget(data));
     if (options.confirm !== false && !(await this.trusted(subject))) throw new Cancelled();
     const request: EvaluateRequest = { models: [subject], data, target: column, ...(subject.run ? { run: subject.run } : { out: subject.out! }) };
     return this.runJob(request, `Evaluating ${subject.title}`, options.open !== false, `Evaluate: ${subject.title}`, [subject.title]);
@@ -111,6 +113,42 @@ export class EvaluateCommands implements vscode.Disposable {
       ...(options.resamples !== undefined ? { resamples: options.resamples } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
     return this.runJob(request, `Comparing ${x.title} with ${y.title}`, options.open !== false, `Compare: ${x.title} vs ${y.title}`, [`A: ${x.title}`, `B: ${y.title}`]);
+  }
+
+  /**
+   * Set Evaluation Data…: pins the CSV (path + sha256) and its target column the promotion gate evaluates
+   * on; `{ data: null }` (or "Unpin" in the picker) unpins it. Each change is a registry journal record.
+   */
+  async setEvaluationData(target: unknown, rawOptions: unknown): Promise<{ model: string; data: string | null; target?: string } | undefined> {
+    const s = await this.store.get();
+    const model = modelNameOf(target) ?? (await this.pickModel(s));
+    if (!model) throw new Cancelled();
+    const current = s.listModels().find((m) => m.name === model);
+    if (!current) throw new Error(`No model "${model}".`);
+    const options = optionsOf<{ data: string | null; target: string }>(rawOptions ?? (typeof target === 'object' && !(target instanceof vscode.Uri) ? target : undefined));
+    let data: string | null;
+    if (options.data === null) data = null;
+    else if (typeof options.data === 'string') data = path.resolve(this.cwd(), options.data);
+    else {
+      if (current.evaluationData) {
+        const keep = await vscode.window.showQuickPick([{ label: 'Pick another CSV…', value: 'pick' }, { label: '$(close) Unpin', description: current.evaluationData.path, value: 'unpin' }], { title: `Evaluation data of ${model}` });
+        if (!keep) throw new Cancelled();
+        if (keep.value === 'unpin') data = null;
+        else data = await this.pickData(s, `Evaluation data of ${model}`, undefined);
+      } else data = await this.pickData(s, `Evaluation data of ${model}`, undefined);
+    }
+    if (data !== null && !fs.existsSync(data)) throw new Error(`No data file ${data}.`);
+    const column = data === null ? undefined : options.target ?? (await this.pickTarget(data));
+    if (data !== null && column !== undefined && !readHeader(data).includes(column)) throw new Error(`${path.basename(data)} has no column "${column}".`);
+    await this.store.edit((st) => st.setEvaluationData(model, data === null ? null : { file: data, target: column }), { models: [model] });
+    void vscode.window.showInformationMessage(data === null ? `Unpinned the evaluation data of ${model}.` : `Pinned ${vscode.workspace.asRelativePath(data)} (target ${column}) as the evaluation data of ${model}: the promotion gate evaluates on it.`);
+    return { model, data, ...(column ? { target: column } : {}) };
+  }
+
+  private async pickModel(s: TrackingStore): Promise<string | undefined> {
+    const models = s.listModels();
+    if (models.length === 0) throw new Error('No registered models yet.');
+    return (await vscode.window.showQuickPick(models.map((m) => ({ label: m.name, description: m.evaluationData ? `evaluation data: ${m.evaluationData.path}` : '' })), { title: 'Which model?' }))?.label;
   }
 
   async openEvaluation(target: unknown): Promise<string | undefined> {

@@ -117,6 +117,12 @@ export class VersionPanels implements vscode.Disposable {
       case 'setStage':
         await vscode.commands.executeCommand(STAGE_COMMAND[message.stage], ref);
         return;
+      case 'setEvaluationData':
+        await vscode.commands.executeCommand('mlwb.setEvaluationData', ref.model);
+        return;
+      case 'evaluate':
+        await vscode.commands.executeCommand('mlwb.evaluateModel', ref);
+        return;
     }
   }
 
