@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { EvaluateResult } from '../../src/evaluate/evaluate-commands';
 import type { WorkbenchApi } from '../../src/extension';
 import type { ModelNode, VersionNode } from '../../src/registry/model-nodes';
+import type { GateRecord } from '../../src/store/records';
 import { api, extension, waitFor, workspaceDir } from './helpers';
 
 // Evaluate Model… and Compare Models… end to end in a real VS Code: real sklearn models trained by
@@ -101,5 +102,105 @@ describe('evaluate: Evaluate Model…, Compare Models… and the evaluation pane
     assert.equal(c.bootstrap?.resamples, 300);
     assert.ok(c.bootstrap!.high < 0, 'the whole interval is below 0');
     assert.ok(c.mcnemar!.p_value < 0.01);
+  });
+});
+
+describe('evaluate: the promotion gate (Promote to Production on pinned data), against a real store and runner', function () {
+  this.timeout(240_000);
+  let wb: WorkbenchApi;
+  let data: string;
+  const store = () => wb.store.get();
+  const MODEL = 'gate-cancer';
+  const promote = (version: number) => vscode.commands.executeCommand<{ archived: number[]; gate?: GateRecord; blocked?: boolean }>('mlwb.promoteToProduction', `${MODEL}@${version}`, { confirm: false, requests: 30 });
+  const setGate = (value: unknown) => vscode.workspace.getConfiguration('mlwb').update('registry.gate', value, vscode.ConfigurationTarget.Workspace);
+
+  before(async () => {
+    wb = await api();
+    await vscode.workspace.getConfiguration('mlwb').update('storePath', '.mlwb-gate', vscode.ConfigurationTarget.Workspace);
+    await waitFor(async () => (await store()).layout.root === join(workspaceDir(), '.mlwb-gate'), 'the store to move');
+    data = join(workspaceDir(), 'gate-data');
+    await exec(PY, [join(extension().extensionPath, 'test/vscode/fixtures/evaluate_models.py'), data]);
+    for (const file of ['good.pkl', 'good_again.pkl', 'weak.pkl']) await wb.store.edit((s) => s.registerVersion(MODEL, { sourceFile: join(data, file) }), { models: [MODEL] });
+  });
+
+  after(async () => {
+    await setGate(undefined);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.getConfiguration('mlwb').update('storePath', undefined, vscode.ConfigurationTarget.Workspace);
+    await waitFor(async () => (await store()).layout.root === join(workspaceDir(), '.mlwb'), 'the store to move back');
+  });
+
+  it('without pinned data or a rule, Promote to Production is as before (no gate)', async () => {
+    const r = await promote(1);
+    assert.equal(r?.gate, undefined);
+    assert.equal((await store()).getVersion(MODEL, 1)?.stage, 'production');
+  });
+
+  it('Set Evaluation Data pins the CSV by path + sha256, audited in the model history', async () => {
+    const r = await vscode.commands.executeCommand('mlwb.setEvaluationData', MODEL, { data: 'gate-data/cancer.csv', target: 'label' });
+    assert.deepEqual(r, { model: MODEL, data: join(data, 'cancer.csv'), target: 'label' });
+    const pinned = (await store()).listModels().find((m) => m.name === MODEL)?.evaluationData;
+    assert.equal(pinned?.path, 'gate-data/cancer.csv');
+    assert.equal(pinned?.target, 'label');
+    assert.ok((await store()).modelHistory(MODEL).some((h) => h.kind === 'evaluation_data'));
+  });
+
+  it('passes an equal challenger: promoted, the gate (numbers, smoke) in its stage history', async () => {
+    await setGate({ metric: 'accuracy', maxDrop: 0.01, mode: 'block' });
+    const r = await promote(2);
+    assert.equal(r?.gate?.outcome, 'passed', JSON.stringify(r));
+    const v = (await store()).getVersion(MODEL, 2)!;
+    assert.equal(v.stage, 'production');
+    const last = v.stageHistory[v.stageHistory.length - 1];
+    assert.equal(last.to, 'production');
+    assert.equal(last.gate?.outcome, 'passed');
+    assert.equal(last.gate?.productionVersion, 1);
+    assert.equal(last.gate?.challenger, last.gate?.production, 'the same pipeline refitted: the same accuracy');
+    assert.equal(last.gate?.smoke?.requests, 30);
+    assert.equal(last.gate?.smoke?.errors, 0);
+    assert.equal(last.gate?.data?.path, 'gate-data/cancer.csv');
+    assert.ok(existsSync(join((await store()).layout.root, last.gate!.evidence!)), 'the comparison it decided on is kept');
+  });
+
+  it('blocks a worse challenger in "block" mode: no stage change, the blocked attempt in its history', async () => {
+    const r = await promote(3);
+    assert.equal(r?.blocked, true, JSON.stringify(r));
+    assert.equal(r?.gate?.outcome, 'blocked');
+    assert.match(r!.gate!.problems.join('\n'), /accuracy is 0\.0\d+ worse than Production v2/);
+    const v = (await store()).getVersion(MODEL, 3)!;
+    assert.equal(v.stage, 'none');
+    const last = v.stageHistory[v.stageHistory.length - 1];
+    assert.deepEqual([last.blocked, last.to, last.gate?.outcome], [true, 'production', 'blocked']);
+    assert.ok(last.gate!.drop! > 0.01);
+    assert.equal((await store()).getVersion(MODEL, 2)?.stage, 'production', 'Production unchanged');
+  });
+
+  it('"warn" mode: the same challenger promoted, recorded as overridden with the numbers', async () => {
+    await setGate({ metric: 'accuracy', maxDrop: 0.01, mode: 'warn' });
+    const r = await promote(3);
+    assert.equal(r?.gate?.outcome, 'overridden', JSON.stringify(r));
+    assert.deepEqual(r?.archived, [2]);
+    const v = (await store()).getVersion(MODEL, 3)!;
+    assert.equal(v.stage, 'production');
+    const last = v.stageHistory[v.stageHistory.length - 1];
+    assert.equal(last.gate?.outcome, 'overridden');
+    assert.ok(last.gate!.production! - last.gate!.challenger! > 0.01);
+  });
+
+  it('a pinned file changed on disk: a gate problem, and the version panel flags it', async () => {
+    const csv = join(data, 'cancer.csv');
+    const text = readFileSync(csv, 'utf8');
+    writeFileSync(csv, text.split('\n').slice(0, 200).join('\n') + '\n');
+    await wb.store.edit((s) => s.setStage(MODEL, 1, 'none'), { models: [MODEL] });
+    const r = await promote(1);
+    assert.equal(r?.gate?.outcome, 'overridden');
+    assert.match(r!.gate!.problems.join('\n'), /changed since it was pinned/);
+    await vscode.commands.executeCommand('mlwb.openVersion', { model: MODEL, version: 1 });
+    const shown = await waitFor(() => {
+      const m = wb.versions.shown({ model: MODEL, version: 1 });
+      return m?.type === 'version' ? m.data : undefined;
+    }, 'the version panel');
+    assert.equal(shown.evaluationData?.state, 'changed');
+    writeFileSync(csv, text);
   });
 });
