@@ -86,7 +86,7 @@ export function decideGate(e: GateEvidence): GateRecord {
     }
   }
   if (e.data) record.data = e.data;
-  record.signature = { compatible: e.signature.compatible, problems: e.signature.problems };
+  record.signature = { compatible: e.signature.compatible, problems: e.signature.problems, checked: e.signature.checked };
   for (const p of e.signature.problems) problems.push(`signature: ${p}`);
   if (e.smoke) {
     record.smoke = e.smoke;
@@ -110,7 +110,9 @@ export function gateSummary(g: GateRecord, challenger: string): string[] {
     );
   }
   if (g.data) lines.push(`Evaluated on ${g.data.path} (${g.data.rows ?? '?'} rows, sha256 ${g.data.sha256.slice(0, 12)}…).`);
-  if (g.signature) lines.push(g.signature.compatible ? 'Signature: compatible with Production.' : `Signature: ${g.signature.problems.length} problem(s).`);
+  if (g.signature) {
+    lines.push(g.signature.checked === false ? 'Signature: not checked (a version without a recorded signature, or no other Production version).' : g.signature.compatible ? 'Signature: compatible with Production.' : `Signature: ${g.signature.problems.length} problem(s).`);
+  }
   if (g.smoke) lines.push(g.smoke.error ? `Serving smoke test failed: ${g.smoke.error}` : `Serving smoke test: ${g.smoke.requests} requests, ${g.smoke.errors} errors, p50 ${fmt(g.smoke.p50_ms ?? NaN)} ms, p95 ${fmt(g.smoke.p95_ms ?? NaN)} ms.`);
   for (const p of g.problems) lines.push(`✗ ${p}`);
   return lines;

@@ -229,7 +229,8 @@ export interface GateRecord {
   /** The 95% bootstrap interval of challenger − production. */
   interval?: [number, number];
   data?: { path: string; sha256: string; rows?: number; target?: string };
-  signature?: { compatible: boolean; problems: string[] };
+  /** checked false: one of the two versions has no signature to compare. */
+  signature?: { compatible: boolean; problems: string[]; checked?: boolean };
   smoke?: { requests: number; errors: number; p50_ms?: number; p95_ms?: number; error?: string };
   /** The comparison.json (or evaluation.json) the numbers come from, store-relative. */
   evidence?: string;
