@@ -11,7 +11,7 @@ import { resolveInterpreter } from '../runner/interpreter';
 import { runIdOf } from '../runs/run-nodes';
 import { runFilePath, type TrackingStore } from '../store';
 import {
-  comparisonDir, fileEvaluationDir, launchEvaluate, sha256File, versionEvaluationDir,
+  comparisonDir, fileEvaluationDir, launchEvaluate, launchSignature, sha256File, versionEvaluationDir,
   type EvaluateModel, type EvaluateRequest, type JobOutcome, type PythonJob,
 } from './evaluate-job';
 import type { EvaluationPanels } from './evaluation-panel';
@@ -76,6 +76,7 @@ export class EvaluateCommands implements vscode.Disposable {
       registerCommand('mlwb.evaluateModel', (target?: unknown, options?: unknown) => this.evaluate(target, options)),
       registerCommand('mlwb.compareModels', (a?: unknown, b?: unknown, options?: unknown) => this.compare(a, b, options)),
       registerCommand('mlwb.openEvaluation', (target?: unknown) => this.openEvaluation(target)),
+      registerCommand('mlwb.inferSignature', (target?: unknown, options?: unknown) => this.inferSignature(target, options)),
       registerCommand('mlwb.setEvaluationData', (target?: unknown, options?: unknown) => this.setEvaluationData(target, options)),
     ];
   }
@@ -143,6 +144,32 @@ export class EvaluateCommands implements vscode.Disposable {
     await this.store.edit((st) => st.setEvaluationData(model, data === null ? null : { file: data, target: column }), { models: [model] });
     void vscode.window.showInformationMessage(data === null ? `Unpinned the evaluation data of ${model}.` : `Pinned ${vscode.workspace.asRelativePath(data)} (target ${column}) as the evaluation data of ${model}: the promotion gate evaluates on it.`);
     return { model, data, ...(column ? { target: column } : {}) };
+  }
+
+  /**
+   * Infer Signature: the version's input columns (names, types, nullability, categories seen) from a CSV — the
+   * model's pinned evaluation data unless another is given — recorded with the version (`version.signature`).
+   */
+  async inferSignature(target: unknown, rawOptions: unknown): Promise<{ columns: unknown[]; source: string } | undefined> {
+    const s = await this.store.get();
+    const ref = versionRefOf(target) ?? (await this.pickSubject(s, 'Infer Signature'))?.version;
+    if (!ref) throw new Cancelled();
+    const v = s.getVersion(ref.model, ref.version);
+    if (!v) throw new Error(`No version v${ref.version} of model "${ref.model}".`);
+    const options = optionsOf<{ data: string; target: string }>(rawOptions ?? (typeof target === 'object' ? target : undefined));
+    const pinned = s.listModels().find((m) => m.name === ref.model)?.evaluationData;
+    const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : pinned && fs.existsSync(pinned.file) ? pinned.file : await this.pickData(s, `Signature of ${ref.model} v${ref.version}`, v.sourceRun);
+    const column = options.target ?? (pinned && data === pinned.file ? pinned.target : undefined) ?? (await this.pickTarget(data));
+    const python = await resolveInterpreter(vscode.Uri.file(data));
+    if (!python) return undefined;
+    const job = launchSignature({ data, target: column }, { python: python.path, runnerDir: this.runnerDir, storeDir: s.layout.root, cwd: this.cwd(), log: (l) => log().info(l) });
+    const outcome = await job.finished;
+    const columns = outcome.result?.columns;
+    if (outcome.status !== 'completed' || !Array.isArray(columns)) throw new Error(`Could not infer the signature from ${path.basename(data)}: ${outcome.error ?? outcome.status}`);
+    const source = `evaluation data ${vscode.workspace.asRelativePath(data)}`;
+    await this.store.edit((st) => st.setSignature(ref.model, ref.version, columns as never, source), { models: [ref.model] });
+    void vscode.window.showInformationMessage(`Recorded the signature of ${ref.model} v${ref.version}: ${columns.length} input columns from ${path.basename(data)}.`);
+    return { columns, source };
   }
 
   private async pickModel(s: TrackingStore): Promise<string | undefined> {

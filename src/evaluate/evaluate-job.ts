@@ -146,6 +146,12 @@ export function launchEvaluate(request: EvaluateRequest, opts: JobOptions): Pyth
   return launchPython(`evaluate ${what}`, evaluateArgs(request), opts);
 }
 
+/** `python -m mlwb signature`: the input columns of a CSV (the target left out); its one line is the outcome's `result`. */
+export function launchSignature(request: { data: string; target?: string }, opts: JobOptions): PythonJob {
+  const args = ['-m', 'mlwb', 'signature', '--data', request.data, ...(request.target ? ['--target', request.target] : [])];
+  return launchPython(`signature ${path.basename(request.data)}`, args, opts);
+}
+
 export function launchSmoke(request: SmokeRequest, opts: JobOptions): PythonJob {
   return launchPython(`smoke ${request.model.title}`, smokeArgs(request), opts);
 }

@@ -73,7 +73,7 @@ const CONTRACTS: Record<string, Contract> = {
   },
   version: {
     file: 'src/registry/version-panel/contract.ts', parse: parseFromVersionPanel, state: parseVersionPanelState,
-    valid: [...simple('ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setEvaluationData', 'evaluate'), { type: 'setStage', stage: 'production' }],
+    valid: [...simple('ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setEvaluationData', 'evaluate', 'inferSignature'), { type: 'setStage', stage: 'production' }],
   },
 };
 

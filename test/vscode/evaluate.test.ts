@@ -187,6 +187,22 @@ describe('evaluate: the promotion gate (Promote to Production on pinned data), a
     assert.ok(last.gate!.production! - last.gate!.challenger! > 0.01);
   });
 
+  it('Infer Signature records the columns of the pinned data with the version; the version panel shows them', async () => {
+    const r = await vscode.commands.executeCommand<{ columns: { name: string; type: string }[]; source: string }>('mlwb.inferSignature', `${MODEL}@2`);
+    assert.equal(r?.columns.length, 30, JSON.stringify(r));
+    assert.ok(r.columns.every((c) => c.type === 'float'), 'breast-cancer measurements');
+    assert.ok(!r.columns.some((c) => c.name === 'label'), 'the target is not an input');
+    const v = (await store()).getVersion(MODEL, 2)!;
+    assert.deepEqual(v.signature?.columns.map((c) => c.name), r.columns.map((c) => c.name));
+    assert.match(v.signature!.source, /evaluation data gate-data\/cancer.csv/);
+    await vscode.commands.executeCommand('mlwb.openVersion', { model: MODEL, version: 2 });
+    const shown = await waitFor(() => {
+      const m = wb.versions.shown({ model: MODEL, version: 2 });
+      return m?.type === 'version' && m.data.signature ? m.data : undefined;
+    }, 'the version panel with the signature');
+    assert.equal(shown.signature?.columns.length, 30);
+  });
+
   it('a pinned file changed on disk: a gate problem, and the version panel flags it', async () => {
     const csv = join(data, 'cancer.csv');
     const text = readFileSync(csv, 'utf8');

@@ -73,9 +73,10 @@ export type FromVersionPanel =
   | { type: 'copyPath' }
   | { type: 'setStage'; stage: Exclude<ModelStage, 'none'> }
   | { type: 'setEvaluationData' }
-  | { type: 'evaluate' };
+  | { type: 'evaluate' }
+  | { type: 'inferSignature' };
 
-const TYPES = ['ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setStage', 'setEvaluationData', 'evaluate'] as const;
+const TYPES = ['ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setStage', 'setEvaluationData', 'evaluate', 'inferSignature'] as const;
 const TARGET_STAGES: readonly string[] = ['staging', 'production', 'archived'];
 
 /**

@@ -123,6 +123,9 @@ export class VersionPanels implements vscode.Disposable {
       case 'evaluate':
         await vscode.commands.executeCommand('mlwb.evaluateModel', ref);
         return;
+      case 'inferSignature':
+        await vscode.commands.executeCommand('mlwb.inferSignature', ref);
+        return;
     }
   }
 
