@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { EvaluateResult } from '../../src/evaluate/evaluate-commands';
 import type { WorkbenchApi } from '../../src/extension';
 import type { ModelNode, VersionNode } from '../../src/registry/model-nodes';
+import type { RunNode } from '../../src/runs/run-nodes';
 import type { GateRecord } from '../../src/store/records';
 import { api, extension, waitFor, workspaceDir } from './helpers';
 
@@ -78,6 +79,18 @@ describe('evaluate: Evaluate Model…, Compare Models… and the evaluation pane
     const result = await vscode.commands.executeCommand<EvaluateResult>('mlwb.evaluateModel', vscode.Uri.file(join(data, 'weak.pkl')), { data: join(data, 'cancer.csv'), target: 'label', confirm: false, open: false });
     assert.equal(result?.status, 'completed', JSON.stringify(result));
     assert.ok(result.path!.startsWith(join((await store()).layout.root, 'evaluations') + '/'), result.path);
+  });
+
+  it("evaluates a run's model file with the run: <run>/files/evaluation/evaluation.json, listed in the run's files", async () => {
+    const env = { ...process.env, PYTHONPATH: join(extension().extensionPath, 'python-runner'), MLWB_STORE: join(workspaceDir(), STORE) };
+    await exec(PY, ['train.py', '--trees', '5'], { cwd: workspaceDir(), env });
+    await vscode.commands.executeCommand('mlwb.refresh');
+    const runNode = await waitFor(async () => (await wb.views.runs.tree.getChildren()).find((n): n is RunNode => n.kind === 'run'), 'the trained run');
+    const result = await vscode.commands.executeCommand<EvaluateResult>('mlwb.evaluateModel', runNode, { data: 'data/iris.csv', target: 'species', confirm: false, open: false });
+    assert.equal(result?.status, 'completed', JSON.stringify(result));
+    assert.equal(result.path, join(workspaceDir(), STORE, 'runs', runNode.run.id, 'files', 'evaluation', 'evaluation.json'));
+    await waitFor(async () => (await store()).getRun(runNode.run.id)?.files.some((f) => f.path === 'evaluation/evaluation.json'), "the run's file record");
+    assert.equal(JSON.parse(readFileSync(result.path!, 'utf8')).task, 'multiclass');
   });
 
   it('a bad target: an error result naming the column, nothing written', async () => {
