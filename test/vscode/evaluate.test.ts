@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
@@ -97,6 +97,20 @@ describe('evaluate: Evaluate Model…, Compare Models… and the evaluation pane
     const result = await vscode.commands.executeCommand<EvaluateResult>('mlwb.evaluateModel', 'eval-ridge@1', { data: join(data, 'diabetes.csv'), target: 'nope', confirm: false, open: false });
     assert.equal(result?.status, 'failed');
     assert.match(result.error ?? '', /nope/);
+  });
+
+  it('cancel while predicting (what the progress notification’s Cancel calls: SIGTERM to the job): cancelled, nothing written', async () => {
+    const slow = join(workspaceDir(), 'evaluate-slow');
+    await exec(PY, [join(extension().extensionPath, 'test/vscode/fixtures/evaluate_models.py'), slow, '--slow']);
+    const pending = vscode.commands.executeCommand<EvaluateResult>('mlwb.evaluateModel', vscode.Uri.file(join(slow, 'slow.pkl')), { data: join(slow, 'slow.csv'), target: 'y', confirm: false, open: false });
+    const job = await waitFor(() => wb.evaluate.commands.active[0], 'the evaluate job to start');
+    await new Promise<void>((resolve) => job.onProgress((p) => p.stage.startsWith('predict') && resolve()));
+    job.cancel();
+    const result = await pending;
+    assert.equal(result?.status, 'cancelled', JSON.stringify(result));
+    assert.equal(wb.evaluate.commands.active.length, 0);
+    const out = join((await store()).layout.root, 'evaluations');
+    assert.ok(!readdirSync(out).some((d) => d.startsWith('slow.pkl-') && existsSync(join(out, d, 'evaluation.json'))), 'no evaluation.json for the cancelled job');
   });
 
   it('compares two versions on the same rows: deltas, the bootstrap interval and McNemar in the panel', async () => {
