@@ -244,6 +244,24 @@ describe('evaluate: the promotion gate (Promote to Production on pinned data), a
       return m?.type === 'version' ? m.data : undefined;
     }, 'the version panel');
     assert.equal(shown.evaluationData?.state, 'changed');
+    const tree = wb.views.models.tree;
+    await vscode.commands.executeCommand('mlwb.refresh');
+    const node = (await tree.getChildren()).find((n): n is ModelNode => n.kind === 'model' && n.model.name === MODEL)!;
+    const item = await tree.getTreeItem(node);
+    assert.match(String(item.description), /⚠ evaluation data changed/);
     writeFileSync(csv, text);
+  });
+
+  it('a first promotion (no Production yet): the challenger evaluated alone on the pinned data, passed', async () => {
+    const first = 'gate-first';
+    await wb.store.edit((s) => s.registerVersion(first, { sourceFile: join(data, 'ridge.pkl') }), { models: [first] });
+    await vscode.commands.executeCommand('mlwb.setEvaluationData', first, { data: join(data, 'diabetes.csv'), target: 'progression' });
+    await setGate({ maxDrop: 0, mode: 'block' });
+    const r = await vscode.commands.executeCommand<{ gate?: GateRecord }>('mlwb.promoteToProduction', `${first}@1`, { confirm: false, requests: 20 });
+    assert.equal(r?.gate?.outcome, 'passed', JSON.stringify(r));
+    assert.equal(r?.gate?.metric, 'rmse');
+    assert.equal(r?.gate?.production, undefined);
+    assert.ok(r!.gate!.challenger! > 0);
+    assert.equal((await store()).getVersion(first, 1)?.stage, 'production');
   });
 });
