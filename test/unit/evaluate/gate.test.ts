@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import type { Comparison, Evaluation } from '../../../src/evaluate/contract';
 import { decideGate, gateSummary, parseGateRule, type GateEvidence } from '../../../src/evaluate/gate';
 import { pinnedState } from '../../../src/evaluate/pinned-data';
-import { signatureCompatibility } from '../../../src/evaluate/signature';
+import { signatureCompatibility, versionSignature } from '../../../src/evaluate/signature';
+import { versionPanelData } from '../../../src/registry/version-panel/version-data';
 import { REGISTRY_JOURNAL } from '../../../src/store/registry-names';
 import type { GateRecord } from '../../../src/store/records';
 import type { TrackingStore } from '../../../src/store/tracking-store';
-import { openStore, removeTempStores, tempStore } from '../store/helpers';
+import { openStore, removeTempStores, RunWriter, tempStore } from '../store/helpers';
 import { fakePickle, writeFile } from '../store/registry-helpers';
 
 const evaluation = (metrics: Record<string, number>, main = 'accuracy', higher = true): Evaluation =>
@@ -143,6 +144,23 @@ describe('promotion gate: what the registry journal keeps', function () {
     fs.rmSync(path.join(root, 'index.sqlite'));
     store = await openStore(root);
     assert.equal(JSON.stringify([store.getVersion('m', 2)!.stageHistory, store.getVersion('m', 2)!.signature?.columns]), before);
+  });
+
+  it('a signature from the source run’s autolog/signature.json until one is recorded; the version panel carries it and the pinned data’s state', async () => {
+    const run = new RunWriter(root, { id: 'r-sig', experiment: 'e' }).finish();
+    const model = fakePickle(path.join(run.dir, 'files', 'model.pkl'));
+    writeFile(path.join(run.dir, 'files', 'autolog', 'signature.json'), JSON.stringify({ format: 1, source: 'training data', columns: [{ name: 'x', type: 'float', nullable: false }] }));
+    await store.registerVersion('m', { sourceFile: model });
+    const v = store.getVersion('m', 1)!;
+    assert.equal(v.sourceRun, 'r-sig');
+    assert.deepEqual(versionSignature(store, v), { columns: [{ name: 'x', type: 'float', nullable: false }], source: "the source run's training data (autolog)" });
+    await store.setSignature('m', 1, [{ name: 'x', type: 'integer' }], 'evaluation data d.csv');
+    assert.deepEqual(versionSignature(store, store.getVersion('m', 1)!), { columns: [{ name: 'x', type: 'integer' }], source: 'evaluation data d.csv' }, 'the recorded one wins');
+    const csv = writeFile(path.join(path.dirname(root), 'd.csv'), 'x,y\n1,2\n');
+    await store.setEvaluationData('m', { file: csv, target: 'y' });
+    const panel = versionPanelData(store, 'm', 1)!;
+    assert.equal(panel.signature?.source, 'evaluation data d.csv');
+    assert.deepEqual(panel.evaluationData, { path: 'd.csv', sha256: store.listModels()[0].evaluationData!.sha256, target: 'y', state: 'ok' });
   });
 
   it('skips and reports malformed gate, evaluation-data and signature records', async () => {
