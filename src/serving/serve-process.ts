@@ -28,6 +28,8 @@ export interface ServeOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Open the JSON-RPC pipe (the server stops itself when it closes: no server outlives VS Code). */
   pipe?: boolean;
+  /** A signature file (`{format: 1, columns}`): requests that do not match get a 422 listing each column's problem. */
+  signature?: string;
 }
 
 export type ServeState = 'starting' | 'running' | 'stopping' | 'stopped' | 'died';
@@ -73,6 +75,7 @@ export function serveInvocation(o: ServeOptions, pipeName?: string) {
     '-m', 'mlwb', 'serve', '--model', o.model, '--host', o.host, '--port', String(o.port),
     '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
     '--name', o.name, '--version', o.version,
+    ...(o.signature ? ['--signature', o.signature] : []),
   ];
   return { command: o.python, args, env };
 }

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { log } from '../platform/log';
@@ -87,6 +89,7 @@ export class ServerManager implements vscode.Disposable, ServingLookup {
       {
         python, runnerDir: this.runnerDir, model: v.filePath, name: v.model, version: String(v.version),
         host: settings.host, port, token, maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxBodyMb: settings.maxBodyMb,
+        ...(v.signature ? { signature: writeSignature(v) } : {}),
       },
       (m) => log().warn(`${label}: ${m}`),
     );
@@ -179,4 +182,11 @@ export class ServerManager implements vscode.Disposable, ServingLookup {
     this.changed.dispose();
     this.servingChanged.dispose();
   }
+}
+
+/** A version's recorded signature as the server reads it, next to the version's file (rewritten each start). */
+function writeSignature(v: ModelVersionDetail): string {
+  const file = path.join(path.dirname(v.filePath), 'signature.json');
+  fs.writeFileSync(file, `${JSON.stringify({ format: 1, columns: v.signature!.columns, source: v.signature!.source })}\n`);
+  return file;
 }

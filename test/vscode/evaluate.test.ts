@@ -230,6 +230,23 @@ describe('evaluate: the promotion gate (Promote to Production on pinned data), a
     assert.equal(shown.signature?.columns.length, 30);
   });
 
+  it('Serve enforces the recorded signature: a request without one of its columns gets a 422 naming it', async () => {
+    const served = await vscode.commands.executeCommand<{ url: string }>('mlwb.serveVersion', `${MODEL}@2`, { confirm: false });
+    assert.ok(served?.url, 'served');
+    try {
+      const columns = (await store()).getVersion(MODEL, 2)!.signature!.columns.map((c) => c.name);
+      const row = columns.map(() => 1.5);
+      const okAnswer = await fetch(`${served.url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ dataframe_split: { columns, data: [row] } }) });
+      assert.equal(okAnswer.status, 200, await okAnswer.text());
+      const missing = await fetch(`${served.url}/invocations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ dataframe_split: { columns: columns.slice(1), data: [row.slice(1)] } }) });
+      assert.equal(missing.status, 422);
+      const body = (await missing.json()) as { problems: { column: string; problem: string }[] };
+      assert.deepEqual(body.problems, [{ column: columns[0], problem: 'missing' }]);
+    } finally {
+      await vscode.commands.executeCommand('mlwb.stopServing', { model: MODEL, version: 2 });
+    }
+  });
+
   it('a pinned file changed on disk: a gate problem, and the version panel flags it', async () => {
     const csv = join(data, 'cancer.csv');
     const text = readFileSync(csv, 'utf8');
