@@ -62,12 +62,15 @@ export interface SmokeRequest {
   data: string;
   target?: string;
   requests?: number;
+  /** The challenger's signature file: the smoke requests go through its checks, as served. */
+  signature?: string;
 }
 
 export function smokeArgs(r: SmokeRequest): string[] {
   const args = ['-m', 'mlwb', 'smoke', '--model', r.model.file, '--model-sha256', r.model.sha256.toLowerCase(), '--data', r.data];
   if (r.target) args.push('--target', r.target);
   if (r.requests !== undefined) args.push('--requests', String(Math.max(1, Math.trunc(r.requests))));
+  if (r.signature) args.push('--signature', r.signature);
   return args;
 }
 

@@ -14,7 +14,7 @@ import type { EvaluationPanels } from './evaluation-panel';
 import { readEvaluationText } from './evaluation-file';
 import { decideGate, gateSummary, parseGateRule, type GateEvidence } from './gate';
 import { pinnedState } from './pinned-data';
-import { signatureCompatibility, versionSignature } from './signature';
+import { signatureCompatibility, versionSignature, writeSignature } from './signature';
 
 export interface GateOptions {
   /** false: no questions (scripted use): the gate runs and its outcome is recorded. */
@@ -111,7 +111,7 @@ export class PromotionGate {
         if (token.isCancellationRequested) return false;
         if (data) {
           progress.report({ message: 'serving smoke test (the challenger on loopback)' });
-          const smoke = launchSmoke({ model: challenger, data, ...(target ? { target } : {}), requests: rawOptions.requests ?? 200 }, jobOptions);
+          const smoke = launchSmoke({ model: challenger, data, ...(target ? { target } : {}), requests: rawOptions.requests ?? 200, ...(v.signature ? { signature: writeSignature(v) } : {}) }, jobOptions);
           token.onCancellationRequested(() => smoke.cancel());
           const outcome = await smoke.finished;
           if (outcome.status === 'cancelled') return false;

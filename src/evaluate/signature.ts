@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import type { ModelVersionSummary, TrackingStore } from '../store';
+import * as path from 'node:path';
+import type { ModelVersionDetail, ModelVersionSummary, TrackingStore } from '../store';
 import { runFilePath } from '../store';
 import type { SignatureColumn } from '../store/records';
 
@@ -53,4 +54,12 @@ export function signatureCompatibility(production: VersionSignature | undefined,
     if (p.nullable && c.nullable === false) problems.push(`${c.name}: Production accepts nulls, the challenger does not`);
   }
   return { compatible: problems.length === 0, checked: true, problems };
+}
+
+/** A version's recorded signature as `serve` / `smoke --signature` read it, next to the version's file (rewritten each time). */
+export function writeSignature(v: ModelVersionDetail): string {
+  if (!v.signature) throw new Error(`${v.model} v${v.version} has no recorded signature`);
+  const file = path.join(path.dirname(v.filePath), 'signature.json');
+  fs.writeFileSync(file, `${JSON.stringify({ format: 1, columns: v.signature.columns, source: v.signature.source })}\n`);
+  return file;
 }

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { writeSignature } from '../evaluate/signature';
 import { log } from '../platform/log';
 import type { ModelVersionDetail } from '../store';
 import { isLoopback, servingSettings, type ServingSettings } from './serving-settings';
@@ -182,11 +181,4 @@ export class ServerManager implements vscode.Disposable, ServingLookup {
     this.changed.dispose();
     this.servingChanged.dispose();
   }
-}
-
-/** A version's recorded signature as the server reads it, next to the version's file (rewritten each start). */
-function writeSignature(v: ModelVersionDetail): string {
-  const file = path.join(path.dirname(v.filePath), 'signature.json');
-  fs.writeFileSync(file, `${JSON.stringify({ format: 1, columns: v.signature!.columns, source: v.signature!.source })}\n`);
-  return file;
 }
