@@ -274,7 +274,14 @@ class VersionGateRecord(_RegistryBase):
     gate: GateRecord
 
 
-REGISTRY_EVALUATION_TYPES = ("model.evaluation_data", "version.signature", "version.gate")
+class VersionThresholdRecord(_RegistryBase):
+    """``version.threshold``: a binary classifier's decision threshold on P(positive) (``serve --threshold``); None clears it."""
+
+    version: int
+    threshold: Optional[float]
+
+
+REGISTRY_EVALUATION_TYPES = ("model.evaluation_data", "version.signature", "version.gate", "version.threshold")
 
 
 RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, TagsRecord, ClaimedRecord,

@@ -64,7 +64,9 @@ export class EvaluateCommands implements vscode.Disposable {
     private readonly panels: EvaluationPanels,
     readonly runnerDir: string,
     private readonly memento: vscode.Memento,
-  ) {}
+  ) {
+    panels.versionOf = (file) => this.versionOfFile(file);
+  }
 
   /** Jobs still running (tests cancel them through this). */
   get active(): PythonJob[] {
@@ -76,6 +78,7 @@ export class EvaluateCommands implements vscode.Disposable {
       registerCommand('mlwb.evaluateModel', (target?: unknown, options?: unknown) => this.evaluate(target, options)),
       registerCommand('mlwb.compareModels', (a?: unknown, b?: unknown, options?: unknown) => this.compare(a, b, options)),
       registerCommand('mlwb.openEvaluation', (target?: unknown) => this.openEvaluation(target)),
+      registerCommand('mlwb.setThreshold', (target?: unknown, threshold?: unknown) => this.setThreshold(target, threshold)),
       registerCommand('mlwb.inferSignature', (target?: unknown, options?: unknown) => this.inferSignature(target, options)),
       registerCommand('mlwb.setEvaluationData', (target?: unknown, options?: unknown) => this.setEvaluationData(target, options)),
     ];
@@ -170,6 +173,53 @@ export class EvaluateCommands implements vscode.Disposable {
     await this.store.edit((st) => st.setSignature(ref.model, ref.version, columns as never, source), { models: [ref.model] });
     void vscode.window.showInformationMessage(`Recorded the signature of ${ref.model} v${ref.version}: ${columns.length} input columns from ${path.basename(data)}.`);
     return { columns, source };
+  }
+
+  /** The registered version whose evaluation directory holds `file` (its evaluation.json), if any. */
+  async versionOfFile(file: string): Promise<{ model: string; version: number; threshold?: number } | undefined> {
+    const s = await this.store.get();
+    const dir = path.dirname(path.resolve(file));
+    for (const m of s.listModels()) {
+      for (const v of s.listVersions(m.name)) {
+        if (versionEvaluationDir(path.resolve(s.layout.root, v.path)) === dir) return { model: m.name, version: v.version, ...(v.threshold !== undefined ? { threshold: v.threshold } : {}) };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Set Decision Threshold…: a binary classifier version's threshold on P(positive), saved with it
+   * (`version.threshold`) and used when it is served. Target: a version, or its evaluation.json (the panel's
+   * button); the value asked for defaults to the evaluation's best-F1 threshold; "" clears it.
+   */
+  async setThreshold(target: unknown, raw: unknown): Promise<number | null | undefined> {
+    const s = await this.store.get();
+    const ref = versionRefOf(target) ?? (typeof target === 'string' && target.endsWith('.json') ? await this.versionOfFile(target) : undefined) ?? (await this.pickSubject(s, 'Set Decision Threshold'))?.version;
+    if (!ref) throw new Cancelled();
+    const v = s.getVersion(ref.model, ref.version);
+    if (!v) throw new Error(`No version v${ref.version} of model "${ref.model}".`);
+    let threshold: number | null;
+    if (typeof raw === 'number') threshold = raw;
+    else if (raw === null) threshold = null;
+    else {
+      let best: number | undefined;
+      try {
+        best = JSON.parse(fs.readFileSync(path.join(versionEvaluationDir(v.filePath), 'evaluation.json'), 'utf8'))?.threshold?.best_f1_threshold;
+      } catch {
+        best = undefined;
+      }
+      const text = await vscode.window.showInputBox({
+        title: `Decision threshold of ${ref.model} v${ref.version}`,
+        prompt: 'Serve predicts the positive class when P(positive) ≥ this. Empty clears it.',
+        value: String(v.threshold ?? best ?? 0.5),
+        validateInput: (t) => (t.trim() === '' || (Number(t) >= 0 && Number(t) <= 1) ? undefined : 'A probability between 0 and 1'),
+      });
+      if (text === undefined) throw new Cancelled();
+      threshold = text.trim() === '' ? null : Number(text);
+    }
+    await this.store.edit((st) => st.setThreshold(ref.model, ref.version, threshold), { models: [ref.model] });
+    void vscode.window.showInformationMessage(threshold === null ? `Cleared the decision threshold of ${ref.model} v${ref.version}.` : `${ref.model} v${ref.version} now predicts the positive class at P ≥ ${threshold} when served.`);
+    return threshold;
   }
 
   private async pickModel(s: TrackingStore): Promise<string | undefined> {

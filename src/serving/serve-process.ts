@@ -30,6 +30,8 @@ export interface ServeOptions {
   pipe?: boolean;
   /** A signature file (`{format: 1, columns}`): requests that do not match get a 422 listing each column's problem. */
   signature?: string;
+  /** A binary classifier's decision threshold on P(positive). */
+  threshold?: number;
 }
 
 export type ServeState = 'starting' | 'running' | 'stopping' | 'stopped' | 'died';
@@ -76,6 +78,7 @@ export function serveInvocation(o: ServeOptions, pipeName?: string) {
     '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
     '--name', o.name, '--version', o.version,
     ...(o.signature ? ['--signature', o.signature] : []),
+    ...(o.threshold !== undefined ? ['--threshold', String(o.threshold)] : []),
   ];
   return { command: o.python, args, env };
 }

@@ -89,6 +89,7 @@ export class ServerManager implements vscode.Disposable, ServingLookup {
         python, runnerDir: this.runnerDir, model: v.filePath, name: v.model, version: String(v.version),
         host: settings.host, port, token, maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxBodyMb: settings.maxBodyMb,
         ...(v.signature ? { signature: writeSignature(v) } : {}),
+        ...(v.threshold !== undefined ? { threshold: v.threshold } : {}),
       },
       (m) => log().warn(`${label}: ${m}`),
     );

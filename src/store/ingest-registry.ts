@@ -108,6 +108,12 @@ const APPLIERS: { [T in RegistryEvent['t']]: Applier<T> } = {
     run(db, 'UPDATE model_versions SET signature = ?, updated = ? WHERE model = ? AND version = ?', [JSON.stringify({ columns, source, ts: e.ts }), e.ts, e.model, e.version]);
     history(db, e.model, e.ts, 'signature', { version: e.version, event: id });
   },
+  'version.threshold': (db, _l, e, id) => {
+    requireVersion(db, e.model, e.version);
+    if (e.threshold !== null && (typeof e.threshold !== 'number' || !(e.threshold >= 0 && e.threshold <= 1))) throw new RecordError(`threshold must be between 0 and 1 or null, not ${JSON.stringify(e.threshold)}`);
+    run(db, 'UPDATE model_versions SET threshold = ?, updated = ? WHERE model = ? AND version = ?', [e.threshold, e.ts, e.model, e.version]);
+    history(db, e.model, e.ts, 'threshold', { version: e.version, event: id, detail: { threshold: e.threshold } });
+  },
   'version.described': (db, _l, e, id) => {
     requireVersion(db, e.model, e.version);
     run(db, 'UPDATE model_versions SET description = ?, updated = ? WHERE model = ? AND version = ?', [String(e.description ?? ''), e.ts, e.model, e.version]);

@@ -271,6 +271,8 @@ export type RegistryEvent =
   /** Pins (path + sha256) or, with `data: null`, unpins the model's evaluation data. */
   | { v: number; t: 'model.evaluation_data'; ts: number; id: string; model: string; data: EvaluationDataRef | null }
   | { v: number; t: 'version.signature'; ts: number; id: string; model: string; version: number; columns: SignatureColumn[]; source: string }
+  /** A binary classifier's decision threshold on P(positive), used by Serve (`--threshold`); null clears it. */
+  | { v: number; t: 'version.threshold'; ts: number; id: string; model: string; version: number; threshold: number | null }
   | { v: number; t: 'version.described'; ts: number; id: string; model: string; version: number; description: string }
   | { v: number; t: 'version.tags'; ts: number; id: string; model: string; version: number; tags: string[] }
   | { v: number; t: 'version.deleted'; ts: number; id: string; model: string; version: number }

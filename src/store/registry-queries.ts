@@ -171,5 +171,7 @@ function toVersion(r: ParamsObject, aliases: Map<number, string[]>): ModelVersio
   };
   const signature = parseJson<ModelVersionSummary['signature']>(r.signature);
   if (signature) out.signature = signature;
+  const threshold = num(r.threshold);
+  if (threshold !== undefined) out.threshold = threshold;
   return out;
 }

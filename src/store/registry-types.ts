@@ -44,6 +44,8 @@ export interface ModelVersionSummary {
   updated?: number;
   /** The input columns recorded with the version (Infer Signature, the gate), when there are. */
   signature?: { columns: SignatureColumn[]; source: string; ts?: number };
+  /** A binary classifier's decision threshold on P(positive) (Serve predicts the positive class at or above it). */
+  threshold?: number;
 }
 
 export interface StageTransition {
@@ -72,7 +74,7 @@ export type RegistryHistoryKind =
   | 'model.created' | 'model.described' | 'model.tags'
   | 'registered' | 'stage' | 'described' | 'tags' | 'deleted'
   | 'alias.set' | 'alias.removed'
-  | 'gate' | 'evaluation_data' | 'signature';
+  | 'gate' | 'evaluation_data' | 'signature' | 'threshold';
 
 /** One change of a model, in journal order. */
 export interface RegistryHistoryEntry {
@@ -88,7 +90,7 @@ export interface RegistryHistoryEntry {
   /** stage: the promotion that caused this archival, when it was one. */
   archivedBy?: number;
   /** gate / stage: the gate's outcome; evaluation_data: the data pinned (null: unpinned). */
-  detail?: { gate?: GateRecord; data?: EvaluationDataRef | null };
+  detail?: { gate?: GateRecord; data?: EvaluationDataRef | null; threshold?: number | null };
 }
 
 export interface RegisterVersionOptions {

@@ -163,6 +163,7 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE models ADD COLUMN eval_data TEXT;          -- JSON EvaluationDataRef + ts
   ALTER TABLE model_versions ADD COLUMN signature TEXT;  -- JSON {columns, source, ts}
+  ALTER TABLE model_versions ADD COLUMN threshold REAL;  -- a binary classifier's decision threshold on P(positive)
   ALTER TABLE model_history ADD COLUMN detail TEXT;      -- JSON: {gate} | {data}
   `,
 ];

@@ -328,6 +328,17 @@ export class TrackingStore {
     });
   }
 
+  /** Sets (or, with null, clears) a binary classifier version's decision threshold, used when it is served. */
+  async setThreshold(model: string, version: number, threshold: number | null): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    if (threshold !== null && (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))) throw new Error(`a threshold is a probability between 0 and 1, not ${threshold}`);
+    return this.registryEdit(() => {
+      this.requireVersion(name, v);
+      this.appendRegistry({ t: 'version.threshold', model: name, version: v, threshold });
+    });
+  }
+
   /** Records a version's input signature (columns, types, nullability, categories seen) and where it came from. */
   async setSignature(model: string, version: number, columns: SignatureColumn[], source: string): Promise<void> {
     const name = validModelName(model);

@@ -62,6 +62,7 @@ export const REGISTRY_EVENTS: Record<string, unknown>[] = [
     v: V, t: 'version.stage', ts: TS, id: 'b15', model: BAD_MODEL, version: 1, from: 'production', to: 'staging',
     gate: { outcome: 'passed', rule: { maxDrop: 0, mode: 'warn' }, problems: [], smoke: { requests: 1, errors: 0 } },
   },
+  { v: V, t: 'version.threshold', ts: TS, id: 'b16', model: BAD_MODEL, version: 1, threshold: 0.4 },
   { v: V, t: 'version.deleted', ts: TS, id: 'b10', model: BAD_MODEL, version: 1 },
   { v: V, t: 'model.deleted', ts: TS, id: 'b11', model: BAD_MODEL },
 ];

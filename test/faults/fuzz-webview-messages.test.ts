@@ -47,7 +47,7 @@ const CONTRACTS: Record<string, Contract> = {
   dataset: { file: 'src/datasets/panel/contract.ts', parse: parseFromDataset, valid: [...simple('ready', 'refresh', 'openFile'), { type: 'rows', start: 0, count: 100 }] },
   evaluation: {
     file: 'src/evaluate/contract.ts', parse: parseFromEvaluationPanel, state: parseEvaluationPanelState,
-    valid: [...simple('ready', 'refresh', 'openJson'), { type: 'exportPng', chart: 'roc', dataUrl: PNG }],
+    valid: [...simple('ready', 'refresh', 'openJson'), { type: 'exportPng', chart: 'roc', dataUrl: PNG }, { type: 'saveThreshold', threshold: 0.4 }],
   },
   explain: {
     file: 'src/explain/contract.ts', parse: parseFromExplainPanel, state: parseExplainPanelState,

@@ -65,6 +65,8 @@ describe('evaluate: Evaluate Model…, Compare Models… and the evaluation pane
     assert.equal(shown.sides[0].name, 'eval-cancer v1');
     assert.equal(shown.sides[0].evaluation.metrics.accuracy, written.metrics.accuracy);
     assert.equal(shown.sides[0].evaluation.curves?.roc.length, 1);
+    assert.deepEqual(shown.version, { model: 'eval-cancer', version: 1 }, 'a version’s evaluation: its threshold can be saved from the panel');
+    assert.ok(shown.sides[0].evaluation.threshold?.best_f1_threshold !== undefined);
   });
 
   it('a regression version, from { model, version, data, target } in one argument', async () => {
@@ -230,7 +232,9 @@ describe('evaluate: the promotion gate (Promote to Production on pinned data), a
     assert.equal(shown.signature?.columns.length, 30);
   });
 
-  it('Serve enforces the recorded signature: a request without one of its columns gets a 422 naming it', async () => {
+  it('Serve enforces the recorded signature (a request without one of its columns: a 422 naming it) and the saved threshold', async () => {
+    assert.equal(await vscode.commands.executeCommand('mlwb.setThreshold', `${MODEL}@2`, 0.3), 0.3);
+    assert.equal((await store()).getVersion(MODEL, 2)?.threshold, 0.3);
     const served = await vscode.commands.executeCommand<{ url: string }>('mlwb.serveVersion', `${MODEL}@2`, { confirm: false });
     assert.ok(served?.url, 'served');
     try {
@@ -242,6 +246,8 @@ describe('evaluate: the promotion gate (Promote to Production on pinned data), a
       assert.equal(missing.status, 422);
       const body = (await missing.json()) as { problems: { column: string; problem: string }[] };
       assert.deepEqual(body.problems, [{ column: columns[0], problem: 'missing' }]);
+      const metadata = (await (await fetch(`${served.url}/metadata`)).json()) as { threshold?: number };
+      assert.equal(metadata.threshold, 0.3);
     } finally {
       await vscode.commands.executeCommand('mlwb.stopServing', { model: MODEL, version: 2 });
     }

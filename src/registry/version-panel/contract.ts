@@ -56,6 +56,8 @@ export interface VersionPanelData {
   signature?: { columns: SignatureColumn[]; source: string };
   /** The model's pinned evaluation data; `state` says whether the file on disk is still the one pinned. */
   evaluationData?: { path: string; sha256: string; target?: string; state: 'ok' | 'changed' | 'missing' };
+  /** The decision threshold Serve uses (binary classifiers). */
+  threshold?: number;
 }
 
 export type ToVersionPanel =

@@ -54,6 +54,7 @@ export function versionPanelData(store: TrackingStore, model: string, version: n
     productionVersion: other?.version,
     metrics: compareSnapshots(v.metrics, other?.metrics),
     ...(signature ? { signature } : {}),
+    ...(v.threshold !== undefined ? { threshold: v.threshold } : {}),
     ...(pinned ? { evaluationData: { path: pinned.path, sha256: pinned.sha256, ...(pinned.target ? { target: pinned.target } : {}), state: pinnedState(pinned) } } : {}),
   };
 }

@@ -135,15 +135,18 @@ describe('promotion gate: what the registry journal keeps', function () {
     await assert.rejects(store.setStage('m', 1, 'production', { gate: gate('blocked') }), /blocked promotion does not change/);
     await assert.rejects(store.recordBlockedPromotion('m', 1, 'production', gate('passed')), /takes a blocked gate/);
 
+    await store.setThreshold('m', 2, 0.35);
+    assert.equal(store.getVersion('m', 2)!.threshold, 0.35);
+    await assert.rejects(store.setThreshold('m', 2, 1.5), /between 0 and 1/);
     await store.setSignature('m', 2, [{ name: 'a', type: 'integer', nullable: false }], 'evaluation data');
     assert.deepEqual(store.getVersion('m', 2)!.signature?.columns, [{ name: 'a', type: 'integer', nullable: false }]);
 
     // The index is a cache: the same from the journal alone.
-    const before = JSON.stringify([store.getVersion('m', 2)!.stageHistory, store.getVersion('m', 2)!.signature?.columns]);
+    const before = JSON.stringify([store.getVersion('m', 2)!.stageHistory, store.getVersion('m', 2)!.signature?.columns, store.getVersion('m', 2)!.threshold]);
     await store.close();
     fs.rmSync(path.join(root, 'index.sqlite'));
     store = await openStore(root);
-    assert.equal(JSON.stringify([store.getVersion('m', 2)!.stageHistory, store.getVersion('m', 2)!.signature?.columns]), before);
+    assert.equal(JSON.stringify([store.getVersion('m', 2)!.stageHistory, store.getVersion('m', 2)!.signature?.columns, store.getVersion('m', 2)!.threshold]), before);
   });
 
   it('a signature from the source run’s autolog/signature.json until one is recorded; the version panel carries it and the pinned data’s state', async () => {
