@@ -61,12 +61,15 @@ export interface SmokeRequest {
   data: string;
   target?: string;
   requests?: number;
+  /** The challenger's signature file: the smoke requests go through its checks, as served. */
+  signature?: string;
 }
 
 export function smokeArgs(r: SmokeRequest): string[] {
   const args = ['-m', 'mlwb', 'smoke', '--model', r.model.file, '--model-sha256', r.model.sha256.toLowerCase(), '--data', r.data];
   if (r.target) args.push('--target', r.target);
   if (r.requests !== undefined) args.push('--requests', String(Math.max(1, Math.trunc(r.requests))));
+  if (r.signature) args.push('--signature', r.signature);
   return args;
 }
 
@@ -136,6 +139,12 @@ const STDERR_TAIL = 40;
 export function launchEvaluate(request: EvaluateRequest, opts: JobOptions): PythonJob {
   const what = request.models.map((m) => m.title).join(' vs ');
   return launchPython(`evaluate ${what}`, evaluateArgs(request), opts);
+}
+
+/** `python -m mlwb signature`: the input columns of a CSV (the target left out); its one line is the outcome's `result`. */
+export function launchSignature(request: { data: string; target?: string }, opts: JobOptions): PythonJob {
+  const args = ['-m', 'mlwb', 'signature', '--data', request.data, ...(request.target ? ['--target', request.target] : [])];
+  return launchPython(`signature ${path.basename(request.data)}`, args, opts);
 }
 
 export function launchSmoke(request: SmokeRequest, opts: JobOptions): PythonJob {

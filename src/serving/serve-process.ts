@@ -31,6 +31,10 @@ export interface ServeOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Open the JSON-RPC pipe (the server stops itself when it closes: no server outlives VS Code). */
   pipe?: boolean;
+  /** A signature file (`{format: 1, columns}`): requests that do not match get a 422 listing each column's problem. */
+  signature?: string;
+  /** A binary classifier's decision threshold on P(positive). */
+  threshold?: number;
 }
 
 export type ServeState = 'starting' | 'running' | 'stopping' | 'stopped' | 'died';
@@ -88,6 +92,8 @@ export function serveInvocation(o: ServeOptions, channel?: Pick<RunnerChannel, '
     '-m', 'mlwb', 'serve', '--model', o.model, '--host', o.host, '--port', String(o.port),
     '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
     '--name', o.name, '--version', o.version,
+    ...(o.signature ? ['--signature', o.signature] : []),
+    ...(o.threshold !== undefined ? ['--threshold', String(o.threshold)] : []),
   ];
   if (o.sha256) args.push('--model-sha256', o.sha256);
   return { command: o.python, args, env };
