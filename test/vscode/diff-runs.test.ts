@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
@@ -11,6 +13,17 @@ import { api, waitFor, workspaceDir } from './helpers';
 const stamp = Date.now().toString(36);
 const ids = ['a', 'b', 'c'].map((x) => `diff-${stamp}-${x}`);
 
+/** A code snapshot as the runner writes it (python-runner/mlwb/_code_snapshot.py): blobs by content, code.json. */
+function snapshot(root: string, runId: string, files: Record<string, string>): void {
+  const listed = Object.entries(files).map(([path, text]) => {
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    mkdirSync(join(root, 'code', sha256.slice(0, 2)), { recursive: true });
+    writeFileSync(join(root, 'code', sha256.slice(0, 2), sha256), text);
+    return { path, sha256, size: Buffer.byteLength(text) };
+  });
+  writeFileSync(join(root, 'runs', runId, 'code.json'), JSON.stringify({ v: 1, root: workspaceDir(), files: listed }));
+}
+
 describe('diff runs: two selected runs in VS Code diff editor', function () {
   let wb: WorkbenchApi;
   let a: RunWriter;
@@ -22,6 +35,8 @@ describe('diff runs: two selected runs in VS Code diff editor', function () {
     a = new RunWriter(root, { id: ids[0], name: `diff-a-${stamp}`, experiment: 'diff/vscode' }).params({ lr: 0.1, seed: 1 }).metric('eval/acc', [0.5, 0.9]);
     new RunWriter(root, { id: ids[1], name: `diff-b-${stamp}`, experiment: 'diff/vscode' }).params({ lr: 0.2, seed: 1 }).metric('eval/acc', [0.6, 0.95]).finish();
     new RunWriter(root, { id: ids[2], name: `diff-c-${stamp}`, experiment: 'diff/vscode' }).finish();
+    snapshot(root, ids[0], { 'train.py': 'lr = 0.1\nfit()\n', 'lib/features.py': 'def f(x):\n    return x\n' });
+    snapshot(root, ids[1], { 'train.py': 'lr = 0.2\nfit()\n', 'lib/features.py': 'def f(x):\n    return x\n', 'lib/extra.py': 'X = 1\n' });
     await wb.store.refresh();
     await vscode.commands.executeCommand('mlwb.filterRuns', { query: `run_id LIKE 'diff-${stamp}-%'` });
     await waitFor(async () => ((await nodes()).length === 3 ? true : undefined), 'the three runs listed');
@@ -37,12 +52,18 @@ describe('diff runs: two selected runs in VS Code diff editor', function () {
     const [na, nb] = [ids[0], ids[1]].map(async (id) => (await nodes()).find((n) => n.run.id === id)!);
     const first = await na;
     // As from the context menu of a multi-selection: the clicked node, then the selection.
-    const opened = (await vscode.commands.executeCommand('mlwb.diffRuns', first, [first, await nb])) as { left: vscode.Uri; right: vscode.Uri };
+    const opened = (await vscode.commands.executeCommand('mlwb.diffRuns', first, [first, await nb])) as { left: vscode.Uri; right: vscode.Uri; code?: string[] };
     assert.ok(opened, 'Diff Runs returns the two documents');
-    const tab = await waitFor(() => {
-      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
-      return t?.input instanceof vscode.TabInputTextDiff ? t : undefined;
-    }, 'a diff editor');
+    // Both runs kept a code snapshot: the files that differ open in the multi-file diff editor too.
+    assert.deepEqual(opened.code, ['lib/extra.py', 'train.py']);
+    const codeTab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith('Code: ')), 'the code changes editor');
+    assert.equal(codeTab.label, `Code: diff-a-${stamp} ↔ diff-b-${stamp} (2 files)`);
+    const blob = (sha: string, p: string) => vscode.Uri.from({ scheme: 'mlwb-run-diff', path: `/code/${sha}/${p}` });
+    const shaOf = (text: string) => createHash('sha256').update(text).digest('hex');
+    const oldTrain = await vscode.workspace.openTextDocument(blob(shaOf('lr = 0.1\nfit()\n'), 'train.py'));
+    assert.equal(oldTrain.getText(), 'lr = 0.1\nfit()\n');
+    assert.equal(oldTrain.languageId, 'python');
+    const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.label.includes('↔') && !t.label.startsWith('Code')), 'a diff editor');
     const input = tab.input as vscode.TabInputTextDiff;
     assert.equal(input.original.toString(), opened.left.toString());
     assert.equal(input.modified.toString(), opened.right.toString());
@@ -57,6 +78,8 @@ describe('diff runs: two selected runs in VS Code diff editor', function () {
     assert.deepEqual(section(left.getText(), 'Metrics'), ['eval/acc: last 0.9 · best 0.9 (max) · 2 points']);
     assert.deepEqual(section(right.getText(), 'Metrics'), ['eval/acc: last 0.95 (+0.05) · best 0.95 (max) (+0.05) · 2 points']);
     assert.equal(left.lineCount, right.lineCount, 'the same lines on both sides');
+    assert.deepEqual(section(right.getText(), 'Code snapshot')?.map((l) => l.split(':')[0]), ['lib/extra.py', 'lib/features.py', 'train.py']);
+    assert.equal(section(left.getText(), 'Code snapshot')?.[0], 'lib/extra.py: —');
 
     // A point logged by the still running left run reaches the open diff.
     a.metric('eval/acc', [0.99], { firstStep: 2 });

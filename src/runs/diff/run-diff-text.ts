@@ -1,6 +1,7 @@
 import type { MetricSummary, RunDetail } from '../../store';
 import { paramText } from '../dashboard/dashboard-data';
 import { formatDuration, formatNumber } from '../run-text';
+import { codeLines, type CodeManifest } from './code-snapshot';
 
 /**
  * The two sides of Diff Runs: each run as a structured text summary, with the same lines in the same order on both
@@ -85,8 +86,12 @@ function codeSection(run: RunDetail): string[] {
   ];
 }
 
-/** One side of the diff: `run` described against `other` (the other side); `deltas` on the right side. */
-export function runDiffText(run: RunDetail, other: RunDetail, side: 'left' | 'right'): string {
+/**
+ * One side of the diff: `run` described against `other` (the other side); deltas on the right side. `code`: both
+ * runs' code snapshots, when either has one (its files are listed with their content hashes).
+ */
+export function runDiffText(run: RunDetail, other: RunDetail, side: 'left' | 'right', code?: { mine?: CodeManifest; theirs?: CodeManifest }): string {
+  const files = codeLines(code?.mine, code?.theirs);
   const lines = [
     `# Run ${run.name} (${run.id})`,
     `experiment: ${run.experimentName}`,
@@ -98,6 +103,7 @@ export function runDiffText(run: RunDetail, other: RunDetail, side: 'left' | 'ri
     ...metricsSection(run, other, side === 'right'),
     ...environmentSection(run, other),
     ...codeSection(run),
+    ...(files.length > 0 ? section('Code snapshot (the script and the workspace files it imported)', files) : []),
     ...section('Data inputs', ['not recorded: the runner does not record the files a run reads yet']),
   ];
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;

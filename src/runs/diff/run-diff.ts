@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import { registerCommand } from '../../platform/commands';
 import type { WorkspaceStore } from '../../platform/workspace-store';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { runIdOf, runIdsOf } from '../run-nodes';
+import { blobPath, codeChanges, readCodeManifest } from './code-snapshot';
 import { runDiffText } from './run-diff-text';
 
 /** Documents of Diff Runs: `mlwb-run-diff:/<left id>/<right id>/<left|right>/<run name>.md`, generated from the store. */
@@ -12,6 +15,11 @@ export function runDiffUri(left: string, right: string, side: 'left' | 'right', 
   const safe = name.replace(/[\\/:*?"<>|]/g, '_');
   return vscode.Uri.from({ scheme: RUN_DIFF_SCHEME, path: `/${encodeURIComponent(left)}/${encodeURIComponent(right)}/${side}/${safe}.md` });
 }
+
+/** An empty side, for a code file only one run has. */
+const EMPTY_PREFIX = '/empty/';
+/** A snapshot's file: `/code/<sha256>/<its path>` (the path gives the editor its language). */
+const CODE_PREFIX = '/code/';
 
 function parseUri(uri: vscode.Uri): { left: string; right: string; side: 'left' | 'right' } {
   const [left, right, side] = uri.path.split('/').slice(1).map(decodeURIComponent);
@@ -28,7 +36,7 @@ class RunDiffDocuments implements vscode.TextDocumentContentProvider, vscode.Dis
   constructor(private readonly store: WorkspaceStore) {
     this.subscription = store.onDidChange((result) => {
       for (const doc of vscode.workspace.textDocuments) {
-        if (doc.uri.scheme !== RUN_DIFF_SCHEME) continue;
+        if (doc.uri.scheme !== RUN_DIFF_SCHEME || doc.uri.path.startsWith(EMPTY_PREFIX) || doc.uri.path.startsWith(CODE_PREFIX)) continue;
         const { left, right } = parseUri(doc.uri);
         if (result.rebuilt !== undefined || result.runs.includes(left) || result.runs.includes(right)) this.changed.fire(doc.uri);
       }
@@ -36,12 +44,16 @@ class RunDiffDocuments implements vscode.TextDocumentContentProvider, vscode.Dis
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const { left, right, side } = parseUri(uri);
+    if (uri.path.startsWith(EMPTY_PREFIX)) return '';
     const s = await this.store.get();
+    if (uri.path.startsWith(CODE_PREFIX)) return fs.promises.readFile(blobPath(s.layout.root, uri.path.slice(CODE_PREFIX.length).split('/')[0]), 'utf8');
+    const { left, right, side } = parseUri(uri);
     const a = s.getRun(left, { logLimit: 0 });
     const b = s.getRun(right, { logLimit: 0 });
     if (!a || !b) return `Run ${!a ? left : right} is not in the store any more.\n`;
-    return side === 'left' ? runDiffText(a, b, 'left') : runDiffText(b, a, 'right');
+    const codeA = readCodeManifest(s.layout.root, a.id);
+    const codeB = readCodeManifest(s.layout.root, b.id);
+    return side === 'left' ? runDiffText(a, b, 'left', { mine: codeA, theirs: codeB }) : runDiffText(b, a, 'right', { mine: codeB, theirs: codeA });
   }
 
   dispose(): void {
@@ -72,9 +84,28 @@ export function registerRunDiff(store: WorkspaceStore, selection: () => readonly
       const left = runDiffUri(a.id, b.id, 'left', a.name);
       const right = runDiffUri(a.id, b.id, 'right', b.name);
       await vscode.commands.executeCommand('vscode.diff', left, right, `${a.name} ↔ ${b.name}`, { preview: false });
-      return { left, right };
+      const code = await openCodeChanges(s.layout.root, a, b);
+      return { left, right, code };
     }),
   ];
+}
+
+/**
+ * When both runs kept a code snapshot and some file differs: VS Code's multi-file diff editor, one diff per file
+ * (the snapshot's blobs on disk; an empty side for a file only one run has). Returns the paths that differ.
+ */
+async function openCodeChanges(storeRoot: string, a: { id: string; name: string }, b: { id: string; name: string }): Promise<string[] | undefined> {
+  const left = readCodeManifest(storeRoot, a.id);
+  const right = readCodeManifest(storeRoot, b.id);
+  if (!left || !right) return undefined;
+  const changes = codeChanges(left, right);
+  if (changes.length === 0) return [];
+  const root = right.root || left.root || storeRoot;
+  const side = (p: string, sha: string | undefined) =>
+    vscode.Uri.from({ scheme: RUN_DIFF_SCHEME, path: sha ? `${CODE_PREFIX}${sha}/${p}` : `${EMPTY_PREFIX}${p}` });
+  const resources = changes.map((c) => [vscode.Uri.file(path.join(root, c.path)), side(c.path, c.left), side(c.path, c.right)]);
+  await vscode.commands.executeCommand('vscode.changes', `Code: ${a.name} ↔ ${b.name}`, resources);
+  return changes.map((c) => c.path);
 }
 
 async function pickTwo(store: WorkspaceStore, preselected: readonly string[]): Promise<string[]> {

@@ -1,0 +1,68 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isSafeRunId } from '../../store/paths';
+
+/**
+ * A run's code snapshot, as the runner writes it (python-runner/mlwb/_code_snapshot.py): `runs/<id>/code.json` lists
+ * the script and the workspace's Python files it imported; each content is `code/<sha[:2]>/<sha256>` in the store.
+ * No `vscode` here.
+ */
+export interface CodeFile {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface CodeManifest {
+  root: string;
+  files: CodeFile[];
+  capped?: string;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The run's code.json, or undefined when the run has none (or it is not one). Untrusted: checked. */
+export function readCodeManifest(storeRoot: string, runId: string): CodeManifest | undefined {
+  if (!isSafeRunId(runId)) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(path.join(storeRoot, 'runs', runId, 'code.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as CodeManifest).files)) return undefined;
+  const d = doc as Record<string, unknown>;
+  const files = (d.files as unknown[]).filter(
+    (f): f is CodeFile => typeof f === 'object' && f !== null && typeof (f as CodeFile).path === 'string' && SHA256.test(String((f as CodeFile).sha256)) && typeof (f as CodeFile).size === 'number',
+  );
+  return { root: typeof d.root === 'string' ? d.root : '', files, ...(typeof d.capped === 'string' ? { capped: d.capped } : {}) };
+}
+
+export function blobPath(storeRoot: string, sha256: string): string {
+  if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+  return path.join(storeRoot, 'code', sha256.slice(0, 2), sha256);
+}
+
+/** The files whose content differs between two snapshots (or that only one has), by path. */
+export function codeChanges(left: CodeManifest, right: CodeManifest): { path: string; left?: string; right?: string }[] {
+  const l = new Map(left.files.map((f) => [f.path, f.sha256]));
+  const r = new Map(right.files.map((f) => [f.path, f.sha256]));
+  return [...new Set([...l.keys(), ...r.keys()])]
+    .sort()
+    .filter((p) => l.get(p) !== r.get(p))
+    .map((p) => ({ path: p, ...(l.has(p) ? { left: l.get(p) } : {}), ...(r.has(p) ? { right: r.get(p) } : {}) }));
+}
+
+/** The summary's lines for a snapshot: every path of both sides, with this side's content hash (or —). */
+export function codeLines(mine: CodeManifest | undefined, theirs: CodeManifest | undefined): string[] {
+  if (!mine && !theirs) return [];
+  const own = new Map((mine?.files ?? []).map((f) => [f.path, f]));
+  const paths = [...new Set([...own.keys(), ...(theirs?.files ?? []).map((f) => f.path)])].sort();
+  const lines = paths.map((p) => {
+    const f = own.get(p);
+    return `${p}: ${f ? `sha256 ${f.sha256.slice(0, 12)} · ${f.size} bytes` : '—'}`;
+  });
+  if (!mine) lines.unshift('(this run kept no code snapshot)');
+  if (mine?.capped) lines.push(`left out: ${mine.capped}`);
+  return lines;
+}
