@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
@@ -14,14 +14,14 @@ const stamp = Date.now().toString(36);
 const ids = ['a', 'b', 'c'].map((x) => `diff-${stamp}-${x}`);
 
 /** A code snapshot as the runner writes it (python-runner/mlwb/_code_snapshot.py): blobs by content, code.json. */
-function snapshot(root: string, runId: string, files: Record<string, string>): void {
+function snapshot(root: string, runId: string, files: Record<string, string>, workspace = workspaceDir()): void {
   const listed = Object.entries(files).map(([path, text]) => {
     const sha256 = createHash('sha256').update(text).digest('hex');
     mkdirSync(join(root, 'code', sha256.slice(0, 2)), { recursive: true });
     writeFileSync(join(root, 'code', sha256.slice(0, 2), sha256), text);
     return { path, sha256, size: Buffer.byteLength(text) };
   });
-  writeFileSync(join(root, 'runs', runId, 'code.json'), JSON.stringify({ v: 1, root: workspaceDir(), files: listed }));
+  writeFileSync(join(root, 'runs', runId, 'code.json'), JSON.stringify({ v: 1, root: workspace, files: listed }));
 }
 
 describe('diff runs: two selected runs in VS Code diff editor', function () {
@@ -44,6 +44,7 @@ describe('diff runs: two selected runs in VS Code diff editor', function () {
 
   after(async () => {
     a.finish();
+    rmSync(join(workspaceDir(), `diff-ws-${stamp}`), { recursive: true, force: true });
     await vscode.commands.executeCommand('mlwb.clearRunsFilter');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -85,6 +86,19 @@ describe('diff runs: two selected runs in VS Code diff editor', function () {
     a.metric('eval/acc', [0.99], { firstStep: 2 });
     await waitFor(() => (/eval\/acc: last 0\.99/.test(left.getText()) ? true : undefined), 'the left side updated', 30_000, () => section(left.getText(), 'Metrics'));
     await waitFor(() => (/last 0\.95 \(−0\.04\)/.test(right.getText()) ? true : undefined), 'the right side delta updated', 30_000, () => section(right.getText(), 'Metrics'));
+  });
+
+  it("diffs a run's code snapshot with the working copy: the files changed or gone since", async () => {
+    const ws = join(workspaceDir(), `diff-ws-${stamp}`);
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(ws, 'train.py'), 'lr = 0.3\n');
+    writeFileSync(join(ws, 'same.py'), 'A = 1\n');
+    snapshot(join(workspaceDir(), '.mlwb'), ids[2], { 'train.py': 'lr = 0.1\n', 'same.py': 'A = 1\n', 'gone.py': 'B = 2\n' }, ws);
+    const changed = await vscode.commands.executeCommand('mlwb.diffRunWithWorkingCopy', ids[2]);
+    assert.deepEqual(changed, ['gone.py', 'train.py']);
+    await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith(`Code: diff-c-${stamp} ↔ working copy`)), 'the working copy diff');
+    // A run without a snapshot says so (and opens nothing).
+    assert.equal(await vscode.commands.executeCommand('mlwb.diffRunWithWorkingCopy', { kind: 'run', run: { id: 'no-such-run' } }), undefined);
   });
 
   it('says so for more than two runs, and the menu entry needs a multi-selection', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isSafeRunId } from '../../store/paths';
@@ -65,4 +66,22 @@ export function codeLines(mine: CodeManifest | undefined, theirs: CodeManifest |
   if (!mine) lines.unshift('(this run kept no code snapshot)');
   if (mine?.capped) lines.push(`left out: ${mine.capped}`);
   return lines;
+}
+
+/** The snapshot's files whose content in the working copy (under `root`) differs now, or that are gone. */
+export function workingCopyChanges(manifest: CodeManifest, root: string): { path: string; left: string; exists: boolean }[] {
+  const out: { path: string; left: string; exists: boolean }[] = [];
+  for (const f of [...manifest.files].sort((a, b) => a.path.localeCompare(b.path))) {
+    const abs = path.resolve(root, f.path);
+    if (abs !== root && !abs.startsWith(root + path.sep)) continue; // a path that climbs out of the workspace: not ours
+    let data: Buffer | undefined;
+    try {
+      data = fs.readFileSync(abs);
+    } catch {
+      data = undefined;
+    }
+    if (data === undefined) out.push({ path: f.path, left: f.sha256, exists: false });
+    else if (createHash('sha256').update(data).digest('hex') !== f.sha256) out.push({ path: f.path, left: f.sha256, exists: true });
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import type { WorkspaceStore } from '../../platform/workspace-store';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runIdOf, runIdsOf } from '../run-nodes';
-import { blobPath, codeChanges, readCodeManifest } from './code-snapshot';
+import { blobPath, codeChanges, readCodeManifest, workingCopyChanges } from './code-snapshot';
 import { runDiffText } from './run-diff-text';
 
 /** Documents of Diff Runs: `mlwb-run-diff:/<left id>/<right id>/<left|right>/<run name>.md`, generated from the store. */
@@ -25,6 +25,11 @@ function parseUri(uri: vscode.Uri): { left: string; right: string; side: 'left' 
   const [left, right, side] = uri.path.split('/').slice(1).map(decodeURIComponent);
   if (!left || !right || (side !== 'left' && side !== 'right')) throw new Error(`not a Diff Runs document: ${uri.toString()}`);
   return { left, right, side };
+}
+
+/** A snapshot file's content (or an empty side for a file the run does not have). */
+function codeUri(p: string, sha: string | undefined): vscode.Uri {
+  return vscode.Uri.from({ scheme: RUN_DIFF_SCHEME, path: sha ? `${CODE_PREFIX}${sha}/${p}` : `${EMPTY_PREFIX}${p}` });
 }
 
 /** The two runs' summaries, re-generated when either run changes in the store. */
@@ -87,6 +92,27 @@ export function registerRunDiff(store: WorkspaceStore, selection: () => readonly
       const code = await openCodeChanges(s.layout.root, a, b);
       return { left, right, code };
     }),
+    registerCommand('mlwb.diffRunWithWorkingCopy', async (target?: unknown) => {
+      const id = runIdOf(target) ?? runIdsOf(undefined, selection())[0];
+      if (!id) throw new Error('Pick a run in the Runs view first.');
+      const s = await store.get();
+      const run = s.getRun(id, { logLimit: 0 });
+      if (!run) throw new Error(`No run "${id}".`);
+      const manifest = readCodeManifest(s.layout.root, id);
+      if (!manifest) throw new Error(`Run ${run.name} kept no code snapshot (runs started with python -m mlwb run keep one).`);
+      const root = manifest.root || path.dirname(s.layout.root);
+      const changes = workingCopyChanges(manifest, root);
+      if (changes.length === 0) {
+        void vscode.window.showInformationMessage(`The code of run ${run.name} matches the working copy (${manifest.files.length} files).`);
+        return [];
+      }
+      const resources = changes.map((c) => {
+        const file = vscode.Uri.file(path.join(root, c.path));
+        return [file, codeUri(c.path, c.left), c.exists ? file : codeUri(c.path, undefined)];
+      });
+      await vscode.commands.executeCommand('vscode.changes', `Code: ${run.name} ↔ working copy`, resources);
+      return changes.map((c) => c.path);
+    }),
   ];
 }
 
@@ -101,9 +127,7 @@ async function openCodeChanges(storeRoot: string, a: { id: string; name: string 
   const changes = codeChanges(left, right);
   if (changes.length === 0) return [];
   const root = right.root || left.root || storeRoot;
-  const side = (p: string, sha: string | undefined) =>
-    vscode.Uri.from({ scheme: RUN_DIFF_SCHEME, path: sha ? `${CODE_PREFIX}${sha}/${p}` : `${EMPTY_PREFIX}${p}` });
-  const resources = changes.map((c) => [vscode.Uri.file(path.join(root, c.path)), side(c.path, c.left), side(c.path, c.right)]);
+  const resources = changes.map((c) => [vscode.Uri.file(path.join(root, c.path)), codeUri(c.path, c.left), codeUri(c.path, c.right)]);
   await vscode.commands.executeCommand('vscode.changes', `Code: ${a.name} ↔ ${b.name}`, resources);
   return changes.map((c) => c.path);
 }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { blobPath, codeChanges, codeLines, readCodeManifest, type CodeManifest } from '../../../src/runs/diff/code-snapshot';
+import { createHash } from 'node:crypto';
+import { blobPath, codeChanges, codeLines, readCodeManifest, workingCopyChanges, type CodeManifest } from '../../../src/runs/diff/code-snapshot';
 
 const sha = (c: string) => c.repeat(64);
 
@@ -37,6 +38,30 @@ describe('diff runs: code snapshots (the runner\'s code.json and content-address
       assert.throws(() => blobPath(root, '../x'), /not a sha256/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the snapshot files the working copy has changed or lost (never a path outside the workspace)', () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mlwb-ws-'));
+    try {
+      const hash = (t: string) => createHash('sha256').update(t).digest('hex');
+      fs.writeFileSync(path.join(ws, 'same.py'), 'A = 1\n');
+      fs.writeFileSync(path.join(ws, 'train.py'), 'lr = 0.3\n');
+      const manifest: CodeManifest = {
+        root: ws,
+        files: [
+          { path: 'train.py', sha256: hash('lr = 0.1\n'), size: 9 },
+          { path: 'same.py', sha256: hash('A = 1\n'), size: 6 },
+          { path: 'gone.py', sha256: hash('B = 2\n'), size: 6 },
+          { path: '../outside.py', sha256: hash('x'), size: 1 },
+        ],
+      };
+      assert.deepEqual(workingCopyChanges(manifest, ws), [
+        { path: 'gone.py', left: hash('B = 2\n'), exists: false },
+        { path: 'train.py', left: hash('lr = 0.1\n'), exists: true },
+      ]);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
     }
   });
 });
