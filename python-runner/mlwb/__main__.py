@@ -19,7 +19,7 @@ from typing import List, Optional
 
 USAGE = """\
 usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--no-trackers] [--no-code-snapshot]
-                         [--run-id ID] script.py [args...]
+                         [--no-data-inputs] [--run-id ID] script.py [args...]
        python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
                             [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
        python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
@@ -51,6 +51,8 @@ OmegaConf. Options (before the script):
                       mirroring into the run where they are installed)
   --no-code-snapshot  keep no copy of the script and the workspace's Python files it imported (the runs' code
                       diff; .mlwb/code/ holds each content once, code.json in the run lists them)
+  --no-data-inputs    do not record the workspace data files the script reads (path, size, sha256 in the run's
+                      inputs.json; an audit hook on open)
   --run-id ID         continue run ID, created ahead of this process (a Slurm job submitted from VS Code:
                       run.json and a queued status exist); refused if it is missing or has already ended
 
@@ -69,7 +71,7 @@ class UsageError(Exception):
 
 
 def _parse_run(argv: List[str]) -> dict:
-    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None, "trackers": True, "code_snapshot": True}
+    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None, "trackers": True, "code_snapshot": True, "data_inputs": True}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -94,6 +96,8 @@ def _parse_run(argv: List[str]) -> dict:
             opts["trackers"] = False
         elif arg == "--no-code-snapshot":
             opts["code_snapshot"] = False
+        elif arg == "--no-data-inputs":
+            opts["data_inputs"] = False
         elif arg in ("-h", "--help"):
             raise SystemExit(_help())
         else:
@@ -193,7 +197,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if script.lower().endswith(".ipynb"):
         return _run_notebook(opts)
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
-               run_id=opts["run_id"], trackers=opts["trackers"], code_snapshot=opts["code_snapshot"])
+               run_id=opts["run_id"], trackers=opts["trackers"], code_snapshot=opts["code_snapshot"],
+               data_inputs=opts["data_inputs"])
 
 
 def _run_spec(opts: dict) -> int:

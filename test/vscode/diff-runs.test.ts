@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import type { WorkbenchApi } from '../../src/extension';
 import type { RunNode } from '../../src/runs/run-nodes';
 import { RunWriter } from '../unit/store/helpers';
-import { api, waitFor, workspaceDir } from './helpers';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { api, extension, waitFor, workspaceDir } from './helpers';
 
 // Diff Runs on two runs of the real store: VS Code's own diff editor on the two structured summaries.
 
@@ -99,6 +101,30 @@ describe('diff runs: two selected runs in VS Code diff editor', function () {
     await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith(`Code: diff-c-${stamp} ↔ working copy`)), 'the working copy diff');
     // A run without a snapshot says so (and opens nothing).
     assert.equal(await vscode.commands.executeCommand('mlwb.diffRunWithWorkingCopy', { kind: 'run', run: { id: 'no-such-run' } }), undefined);
+  });
+
+  it('records the CSV a script reads (the real runner) and Diff Runs shows each run read other bytes', async () => {
+    const ws = join(workspaceDir(), `diff-ws-${stamp}`);
+    mkdirSync(join(ws, 'data'), { recursive: true });
+    writeFileSync(join(ws, 'reader.py'), "import csv\nprint(len(list(csv.reader(open('data/iris.csv')))))\n");
+    const runOnce = async (csv: string) => {
+      writeFileSync(join(ws, 'data', 'iris.csv'), csv);
+      await promisify(execFile)(process.env.MLWB_PYTHON ?? '/usr/bin/python3', ['-m', 'mlwb', 'run', '--experiment', `inputs-${stamp}`, 'reader.py'], {
+        cwd: ws,
+        env: { ...process.env, PYTHONPATH: join(extension().extensionPath, 'python-runner'), MLWB_STORE: join(workspaceDir(), '.mlwb'), MLWB_RPC_PIPE: '' },
+      });
+    };
+    await runOnce('a,b\n1,2\n');
+    await runOnce('a,b\n1,2\n3,4\n');
+    await wb.store.refresh();
+    const runs = (await wb.store.get()).listRuns({ query: `experiment_id = 'inputs-${stamp}'`, sort: { by: 'created', dir: 'asc' } }).runs;
+    assert.equal(runs.length, 2);
+    const opened = (await vscode.commands.executeCommand('mlwb.diffRuns', runs.map((r) => r.id))) as { left: vscode.Uri; right: vscode.Uri };
+    const text = async (uri: vscode.Uri) => (await vscode.workspace.openTextDocument(uri)).getText();
+    const inputs = (t: string) => t.split('## Data inputs (the workspace data files the run read)\n')[1]?.trim().split('\n');
+    const sha = (csv: string) => createHash('sha256').update(csv).digest('hex').slice(0, 12);
+    assert.deepEqual(inputs(await text(opened.left)), [`diff-ws-${stamp}/data/iris.csv: sha256 ${sha('a,b\n1,2\n')} · 8 bytes`]);
+    assert.deepEqual(inputs(await text(opened.right)), [`diff-ws-${stamp}/data/iris.csv: sha256 ${sha('a,b\n1,2\n3,4\n')} · 12 bytes`]);
   });
 
   it('says so for more than two runs, and the menu entry needs a multi-selection', async () => {

@@ -24,10 +24,19 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /** The run's code.json, or undefined when the run has none (or it is not one). Untrusted: checked. */
 export function readCodeManifest(storeRoot: string, runId: string): CodeManifest | undefined {
+  return readListing(storeRoot, runId, 'code.json');
+}
+
+/** The run's inputs.json: the workspace data files it read (python-runner/mlwb/_data_inputs.py), same shape. */
+export function readDataInputs(storeRoot: string, runId: string): CodeManifest | undefined {
+  return readListing(storeRoot, runId, 'inputs.json');
+}
+
+function readListing(storeRoot: string, runId: string, name: 'code.json' | 'inputs.json'): CodeManifest | undefined {
   if (!isSafeRunId(runId)) return undefined;
   let doc: unknown;
   try {
-    doc = JSON.parse(fs.readFileSync(path.join(storeRoot, 'runs', runId, 'code.json'), 'utf8'));
+    doc = JSON.parse(fs.readFileSync(path.join(storeRoot, 'runs', runId, name), 'utf8'));
   } catch {
     return undefined;
   }
@@ -54,8 +63,8 @@ export function codeChanges(left: CodeManifest, right: CodeManifest): { path: st
     .map((p) => ({ path: p, ...(l.has(p) ? { left: l.get(p) } : {}), ...(r.has(p) ? { right: r.get(p) } : {}) }));
 }
 
-/** The summary's lines for a snapshot: every path of both sides, with this side's content hash (or —). */
-export function codeLines(mine: CodeManifest | undefined, theirs: CodeManifest | undefined): string[] {
+/** The summary's lines for a snapshot (or data inputs): every path of both sides, with this side's hash (or —). */
+export function codeLines(mine: CodeManifest | undefined, theirs: CodeManifest | undefined, none = '(this run kept no code snapshot)'): string[] {
   if (!mine && !theirs) return [];
   const own = new Map((mine?.files ?? []).map((f) => [f.path, f]));
   const paths = [...new Set([...own.keys(), ...(theirs?.files ?? []).map((f) => f.path)])].sort();
@@ -63,7 +72,7 @@ export function codeLines(mine: CodeManifest | undefined, theirs: CodeManifest |
     const f = own.get(p);
     return `${p}: ${f ? `sha256 ${f.sha256.slice(0, 12)} · ${f.size} bytes` : '—'}`;
   });
-  if (!mine) lines.unshift('(this run kept no code snapshot)');
+  if (!mine) lines.unshift(none);
   if (mine?.capped) lines.push(`left out: ${mine.capped}`);
   return lines;
 }

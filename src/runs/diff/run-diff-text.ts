@@ -88,10 +88,18 @@ function codeSection(run: RunDetail): string[] {
 
 /**
  * One side of the diff: `run` described against `other` (the other side); deltas on the right side. `code`: both
- * runs' code snapshots, when either has one (its files are listed with their content hashes).
+ * runs' code snapshots, when either has one (its files are listed with their content hashes); `inputs`: the data
+ * files each read (the same way).
  */
-export function runDiffText(run: RunDetail, other: RunDetail, side: 'left' | 'right', code?: { mine?: CodeManifest; theirs?: CodeManifest }): string {
+export function runDiffText(
+  run: RunDetail,
+  other: RunDetail,
+  side: 'left' | 'right',
+  code?: { mine?: CodeManifest; theirs?: CodeManifest },
+  inputs?: { mine?: CodeManifest; theirs?: CodeManifest },
+): string {
   const files = codeLines(code?.mine, code?.theirs);
+  const read = codeLines(inputs?.mine, inputs?.theirs, '(not recorded for this run)');
   const lines = [
     `# Run ${run.name} (${run.id})`,
     `experiment: ${run.experimentName}`,
@@ -104,7 +112,7 @@ export function runDiffText(run: RunDetail, other: RunDetail, side: 'left' | 'ri
     ...environmentSection(run, other),
     ...codeSection(run),
     ...(files.length > 0 ? section('Code snapshot (the script and the workspace files it imported)', files) : []),
-    ...section('Data inputs', ['not recorded: the runner does not record the files a run reads yet']),
+    ...section('Data inputs (the workspace data files the run read)', read.length > 0 ? read : ['not recorded for either run (runs started with python -m mlwb run record them)']),
   ];
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }

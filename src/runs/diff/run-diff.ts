@@ -4,7 +4,7 @@ import type { WorkspaceStore } from '../../platform/workspace-store';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runIdOf, runIdsOf } from '../run-nodes';
-import { blobPath, codeChanges, readCodeManifest, workingCopyChanges } from './code-snapshot';
+import { blobPath, codeChanges, readCodeManifest, readDataInputs, workingCopyChanges } from './code-snapshot';
 import { runDiffText } from './run-diff-text';
 
 /** Documents of Diff Runs: `mlwb-run-diff:/<left id>/<right id>/<left|right>/<run name>.md`, generated from the store. */
@@ -58,7 +58,11 @@ class RunDiffDocuments implements vscode.TextDocumentContentProvider, vscode.Dis
     if (!a || !b) return `Run ${!a ? left : right} is not in the store any more.\n`;
     const codeA = readCodeManifest(s.layout.root, a.id);
     const codeB = readCodeManifest(s.layout.root, b.id);
-    return side === 'left' ? runDiffText(a, b, 'left', { mine: codeA, theirs: codeB }) : runDiffText(b, a, 'right', { mine: codeB, theirs: codeA });
+    const inA = readDataInputs(s.layout.root, a.id);
+    const inB = readDataInputs(s.layout.root, b.id);
+    return side === 'left'
+      ? runDiffText(a, b, 'left', { mine: codeA, theirs: codeB }, { mine: inA, theirs: inB })
+      : runDiffText(b, a, 'right', { mine: codeB, theirs: codeA }, { mine: inB, theirs: inA });
   }
 
   dispose(): void {

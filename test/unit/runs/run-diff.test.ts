@@ -79,8 +79,8 @@ describe('diff runs: the structured summaries both sides of the diff show', () =
         '## Uncommitted changes (git diff)',
         '(none)',
         '',
-        '## Data inputs',
-        'not recorded: the runner does not record the files a run reads yet',
+        '## Data inputs (the workspace data files the run read)',
+        'not recorded for either run (runs started with python -m mlwb run record them)',
         '',
       ].join('\n'),
     );
@@ -126,13 +126,24 @@ describe('diff runs: the structured summaries both sides of the diff show', () =
         '-lr = 0.1',
         '+lr = 0.2',
         '',
-        '## Data inputs',
-        'not recorded: the runner does not record the files a run reads yet',
+        '## Data inputs (the workspace data files the run read)',
+        'not recorded for either run (runs started with python -m mlwb run record them)',
         '',
       ].join('\n'),
     );
     // The diff editor's lines line up: every section heading sits on the same line on both sides.
     const headings = (t: string) => t.split('\n').flatMap((l, i) => (l.startsWith('## ') && !l.startsWith('## Uncommitted') && !l.startsWith('## Data') ? [i] : []));
     assert.deepEqual(headings(left), headings(right));
+  });
+
+  it('lists the data inputs both runs read, each side with its own sha256 (— where it read no such file)', () => {
+    const a = store.getRun('run-a', { logLimit: 0 })!;
+    const b = store.getRun('run-b', { logLimit: 0 })!;
+    const inA = { root: '/ws', files: [{ path: 'data/iris.csv', sha256: 'a'.repeat(64), size: 120 }] };
+    const inB = { root: '/ws', files: [{ path: 'data/iris.csv', sha256: 'b'.repeat(64), size: 121 }, { path: 'data/extra.npy', sha256: 'c'.repeat(64), size: 8 }] };
+    const section = (t: string) => t.split('## Data inputs (the workspace data files the run read)\n')[1].trimEnd().split('\n');
+    assert.deepEqual(section(runDiffText(a, b, 'left', undefined, { mine: inA, theirs: inB })), ['data/extra.npy: —', 'data/iris.csv: sha256 aaaaaaaaaaaa · 120 bytes']);
+    assert.deepEqual(section(runDiffText(b, a, 'right', undefined, { mine: inB, theirs: inA })), ['data/extra.npy: sha256 cccccccccccc · 8 bytes', 'data/iris.csv: sha256 bbbbbbbbbbbb · 121 bytes']);
+    assert.deepEqual(section(runDiffText(a, b, 'left', undefined, { theirs: inB }))[0], '(not recorded for this run)');
   });
 });
