@@ -8,6 +8,7 @@ import { registerCommand } from './platform/commands';
 import { log } from './platform/log';
 import { WorkspaceStore } from './platform/workspace-store';
 import { registerRunCommands } from './runs/run-commands';
+import { registerRunDiff } from './runs/diff/run-diff';
 import { registerRunPanels, type RunPanels } from './runs/panel-commands';
 import { registerNotebookRunCommands } from './runs/notebook-commands';
 import { registerRunsViewCommands } from './runs/runs-view-commands';
@@ -102,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const runPanels = registerRunPanels(context.extensionUri, store, selectedRuns);
   for (const d of runPanels.disposables) owner.track(d);
   for (const d of registerNotebookRunCommands(store)) owner.track(d);
+  for (const d of registerRunDiff(store, selectedRuns)) owner.track(d);
 
   const models = owner.track(new ModelsView(store));
   const versions = owner.track(new VersionPanels(context.extensionUri, store));
