@@ -79,6 +79,29 @@ def load(path: str) -> Any:
     return nb
 
 
+def code_of(path: str) -> str:
+    """A notebook's code cells as one Python module (standard library only): what a tuning spec's objective
+    is read from when its ``script`` is a notebook. IPython's magics and shell escapes (``%``, ``!``) become
+    comments (``%%`` cells are left out); line numbers stay those of each cell within the module."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            nb = json.load(f)
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise NotebookError(f"{os.path.basename(path)} is not a readable notebook: {e}") from None
+    parts: List[str] = []
+    for k, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if source.lstrip().startswith("%%"):
+            continue
+        lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        parts.append(f"# -- cell {k}\n" + "\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
 @contextlib.contextmanager
 def _quiet_format_warnings() -> Iterator[None]:
     """nbformat warns on every read and write of a v4.5 notebook whose cells lack ids (hand-written or generated
