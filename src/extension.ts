@@ -3,12 +3,14 @@ import { registerExperimentCommands } from './experiments/experiment-commands';
 import { ExperimentsView } from './experiments/experiments-view';
 import { OverviewPanel, OVERVIEW_VIEW_TYPE } from './overview/overview-panel';
 import { DisposableOwner } from './platform/disposables';
+import { fileArgument } from './platform/active-file';
 import { registerCommand } from './platform/commands';
 import { log } from './platform/log';
 import { WorkspaceStore } from './platform/workspace-store';
 import { registerRunCommands } from './runs/run-commands';
 import { registerRunDiff } from './runs/diff/run-diff';
 import { registerRunPanels, type RunPanels } from './runs/panel-commands';
+import { registerNotebookRunCommands } from './runs/notebook-commands';
 import { registerRunsViewCommands } from './runs/runs-view-commands';
 import { RunsView } from './runs/runs-view';
 import { ModelsView } from './registry/models-view';
@@ -18,6 +20,7 @@ import { RunCommands } from './runner/run-commands';
 import { RunManager } from './runner/run-manager';
 import { RunStatusBar } from './runner/run-status-bar';
 import { registerModelSpecs, type ModelSpecs } from './modelspec';
+import { registerEvaluate, type Evaluate } from './evaluate';
 import { registerExplain, type Explain } from './explain';
 import { registerServing, type Serving } from './serving';
 import { TUNING_VIEW_TYPE } from './tuning/panel/tuning-panel';
@@ -76,9 +79,12 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   owner.track(slurm.onDidChange(updateHasRunning));
   const runCommands = new RunCommands(runner, store, slurm);
   const runTarget = (arg: unknown) => (typeof arg === 'string' ? arg : isRunSummary(arg) ? arg : isRunNode(arg) ? arg.run : undefined);
-  command('mlwb.runCurrentFile', (arg) => runCommands.runCurrentFile(arg instanceof vscode.Uri ? { uri: arg } : (arg as object | undefined)));
-  command('mlwb.runWithArguments', (arg) => runCommands.runWithArguments(arg instanceof vscode.Uri ? arg : undefined));
-  command('mlwb.runOnGpu', (arg) => runCommands.runOnGpu(arg instanceof vscode.Uri ? arg : undefined));
+  command('mlwb.runCurrentFile', (arg) => {
+    const file = fileArgument(arg);
+    return runCommands.runCurrentFile(file ? { uri: file } : (arg as object | undefined));
+  });
+  command('mlwb.runWithArguments', (arg) => runCommands.runWithArguments(fileArgument(arg)));
+  command('mlwb.runOnGpu', (arg) => runCommands.runOnGpu(fileArgument(arg)));
   command('mlwb.rerun', (arg, opts) => {
     const target = runTarget(arg);
     if (!target) throw new Error('pick a run to rerun in the Runs view');
@@ -86,7 +92,10 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   });
   command('mlwb.cancelRun', (arg) => runCommands.cancel(runTarget(arg)));
   command('mlwb.showRunning', () => runCommands.showRunning());
-  const slurmOptions = (arg: unknown) => (arg instanceof vscode.Uri ? { uri: arg } : (arg as object | undefined) ?? {});
+  const slurmOptions = (arg: unknown) => {
+    const file = fileArgument(arg);
+    return file ? { uri: file } : (arg as object | undefined) ?? {};
+  };
   command('mlwb.submitToSlurm', (arg) => slurm.submit(slurmOptions(arg)));
   command('mlwb.submitSweepToSlurm', (arg) => slurm.submitSweep(slurmOptions(arg)));
   command('mlwb.tuneOnSlurm', (arg) => slurm.tuneOnSlurm(slurmOptions(arg)));
@@ -94,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const runPanels = registerRunPanels(context.extensionUri, store, selectedRuns);
   for (const d of runPanels.disposables) owner.track(d);
   for (const d of registerRunDiff(store, selectedRuns)) owner.track(d);
+  for (const d of registerNotebookRunCommands(store)) owner.track(d);
 
   const models = owner.track(new ModelsView(store));
   const versions = owner.track(new VersionPanels(context.extensionUri, store));
@@ -116,6 +126,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const modelSpecs = registerModelSpecs(context.extensionUri, store, vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath, context.workspaceState, (d) => owner.track(d));
 
   const explain = registerExplain(context, store, (d) => owner.track(d));
+  const evaluate = registerEvaluate(context, store, (d) => owner.track(d));
 
   const datasets = registerDatasetCommands(context.extensionUri);
   for (const d of datasets.disposables) owner.track(d);
@@ -123,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   owner.track(registerShowDevices(vscode.Uri.joinPath(context.extensionUri, 'python-runner').fsPath));
 
   log().info(`activated in ${Date.now() - started} ms`);
-  return { store, views: { experiments, runs, models }, versions, runner, slurm, panels: runPanels.panels, tuning, serving, modelSpecs, explain, datasets: datasets.panels };
+  return { store, views: { experiments, runs, models }, versions, runner, slurm, panels: runPanels.panels, tuning, serving, modelSpecs, explain, evaluate, datasets: datasets.panels };
 }
 
 function isRunSummary(x: unknown): x is RunSummary {
@@ -156,6 +167,8 @@ export interface WorkbenchApi {
   modelSpecs: ModelSpecs;
   /** Explain Model… jobs and the explanation panels. */
   explain: Explain;
+  /** Evaluate Model… / Compare Models… jobs and the evaluation panels. */
+  evaluate: Evaluate;
 }
 
 export function deactivate(): void {}

@@ -19,6 +19,7 @@ Hyperparameter tuning, streamed live to VS Code: ``from mlwb import tune; tune.r
 (see ``mlwb.tune``), or ``python -m mlwb tune --spec tune.json``.
 ``mlwb.search_runs("metrics.acc > 0.9 or params.model = 'rf'")`` queries the store (a pandas DataFrame, MLflow's columns).
 ``mlwb.progress(current, total)`` reports progress to VS Code when run that way (a no-op otherwise).
+In a notebook, ``%load_ext mlwb`` (or ``import mlwb.autolog``) tracks the notebook as a run (see ``_kernel``).
 """
 from ._ambient import progress
 from ._autostart import AutoExperiment, dxp
@@ -36,6 +37,20 @@ from . import tune
 __version__ = "0.1.0"
 
 
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext mlwb``: track this notebook as a run (sklearn autolog, capture, tracker stand-ins, its cells)."""
+    from ._kernel import start_tracking
+
+    start_tracking()
+
+
+def unload_ipython_extension(ipython: object) -> None:
+    """``%unload_ext mlwb``: end the notebook's run (completed) and take the hooks off."""
+    from ._kernel import stop_tracking
+
+    stop_tracking()
+
+
 def __getattr__(name: str) -> object:
     # Loaded on first use: ``import mlwb`` stays as cheap as before for the scripts that only log.
     if name == "search_runs":
@@ -47,6 +62,7 @@ def __getattr__(name: str) -> object:
 
         return QueryError
     raise AttributeError(f"module 'mlwb' has no attribute {name!r}")
+
 
 __all__ = [
     "ENV_STORE",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import _ambient
+from . import _ambient, _kernel
 from ._files import FileBuilder, FileTable
 from ._journal import Journal
 from ._lifecycle import RunManager, describe, register, unregister
@@ -49,6 +49,14 @@ def parse_ref(prefix: str, readme: Optional[str] = None, tags: Optional[Sequence
     if metadata:
         ref["metadata"] = dict(metadata)
     return ref
+
+
+def _save_cells(exp: "Experiment") -> None:
+    """In a notebook's kernel, the executed cells go with the run (never an error for the script)."""
+    try:
+        _kernel.save_cells(exp)
+    except Exception as e:
+        print(f"mlwb: could not save the notebook's executed cells: {e!r}", file=sys.stderr)
 
 
 @dataclass
@@ -165,8 +173,9 @@ class Experiment:
             run_id, run_dir = create_run_dir(resolve_store(self._root))
             name = self._run_name or f"{self._ref['name']}-{run_id[-6:]}"
             manifest = build_manifest(run_id, name, self._ref, self._ref.get("tags"), self._ref.get("metadata"))
-            if self._parent:
-                manifest["parent"] = self._parent
+            parent = self._parent or _kernel.runner_run()  # a run in the kernel of `mlwb run NB.ipynb` nests in its run
+            if parent:
+                manifest["parent"] = parent
             atomic_write_json(run_dir / "run.json", manifest)
             journal = Journal(run_dir / "events.jsonl")
             journal.add(record("status", status="running"))
@@ -259,6 +268,7 @@ class Experiment:
                 return self
             if _ambient._current is not None:
                 _ambient.finishing(self, run)
+            _save_cells(self)
             text = {k: redact(v) if k in ("error", "traceback") and isinstance(v, str) else v for k, v in fields.items() if v is not None}
             run.journal.close(record("status", status=status, **text))
             self._run, self._last, self._status = None, run, status
@@ -286,6 +296,7 @@ class Experiment:
         """Write everything pending to the journal now (it also happens every second and at exit)."""
         run = self._run
         if run is not None:
+            _save_cells(self)
             run.journal.flush()
         return self
 

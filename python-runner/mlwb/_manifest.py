@@ -24,7 +24,12 @@ _KEY_PACKAGES = ("numpy", "pandas", "scikit-learn", "torch", "tensorflow", "xgbo
 
 
 def script_path() -> Optional[Path]:
-    """The running script (``sys.argv[0]``) when it is a real file."""
+    """The running script (``sys.argv[0]``) when it is a real file; in a Jupyter kernel, its notebook when known."""
+    from ._kernel import notebook_path
+
+    notebook = notebook_path()
+    if notebook is not None:
+        return notebook
     arg0 = sys.argv[0] if sys.argv else ""
     if not arg0 or arg0 in ("-c", "-m", "-"):
         return None
@@ -118,13 +123,22 @@ def build_process() -> ProcessRecord:
     return process_record(host_name(), os.getpid(), python=_python_info(), **_script_and_git(Path.cwd()))
 
 
+def _argv() -> list:
+    """``sys.argv`` with secrets masked; a kernel's own command line (``ipykernel_launcher.py -f conn.json``) is
+    replaced by its notebook."""
+    from ._kernel import notebook_path
+
+    notebook = notebook_path()
+    return [str(notebook)] if notebook is not None else mask_argv(sys.argv)
+
+
 def build_manifest(run_id: str, name: str, experiment: ExperimentRef, tags: Optional[list],
                    metadata: Optional[Dict[str, Any]]) -> RunManifest:
     """The ``run.json`` of a run starting now."""
     cwd = Path.cwd()
     m: RunManifest = {
         "v": JOURNAL_VERSION, "id": run_id, "name": name, "experiment": experiment, "created": time.time(),
-        "argv": mask_argv(sys.argv), "cwd": str(cwd), "host": host_name(), "pid": os.getpid(),
+        "argv": _argv(), "cwd": str(cwd), "host": host_name(), "pid": os.getpid(),
         "python": _python_info(),
     }
     m.update(_script_and_git(cwd))  # type: ignore[typeddict-item]

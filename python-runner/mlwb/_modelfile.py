@@ -92,7 +92,7 @@ def load(path: str, fmt: Optional[str] = None, sha256: Optional[str] = None) -> 
         elif fmt == "torch":
             from ._modelspec import SpecModel
 
-            obj = SpecModel(path)
+            obj = SpecModel(path, sha256=sha256, data=data)
         else:
             obj = _load_pickle(path)
     except ImportError as e:

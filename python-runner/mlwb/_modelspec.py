@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,9 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 LOSSES = ("cross_entropy", "nll", "mse")
 DATASETS = {"digits": ((1, 8, 8), 10, 16.0), "mnist": ((1, 28, 28), 10, 255.0)}
 DEFAULT_LR = {"sgd": 0.01, "adam": 0.001, "adamw": 0.001}
+# /2: spec and metrics stored as JSON text, so the checkpoint loads with torch.load(weights_only=True).
+# /1 (older) needs a full unpickle, which runs code: only with the sha256 the user agreed to.
+CHECKPOINT_FORMAT = "mlwb-model-spec/2"
 
 Shape = Tuple[int, ...]
 
@@ -495,8 +499,11 @@ def train(path: str, spec: Dict[str, Any], hp: Dict[str, Any]) -> Dict[str, floa
                         eval={"loss": eval_loss, "accuracy": eval_acc})
         print(f"epoch {epoch}/{hp['epochs']}: train loss {last['train/loss']:.4f} acc {last['train/accuracy']:.3f}, "
               f"eval loss {eval_loss:.4f} acc {eval_acc:.3f} ({time.monotonic() - started:.2f} s)", flush=True)
-    checkpoint = {"format": "mlwb-model-spec/1", "spec": spec, "state_dict": model.state_dict(), "classes": classes,
-                  "final_softmax": final_softmax, "metrics": last}
+    # Everything but the tensors as JSON text: torch 1.13's weights_only unpickler refuses Python floats, and
+    # a checkpoint that loads with weights_only=True runs no code when it is read.
+    checkpoint = {"format": CHECKPOINT_FORMAT, "spec_json": json.dumps(spec), "state_dict": model.state_dict(),
+                  "classes": [str(c) for c in classes], "final_softmax": bool(final_softmax),
+                  "metrics_json": json.dumps(last)}
     exp.files("model").save_torch(checkpoint, to="weights.pt", description="state dict + spec (python -m mlwb infer)")
     exp.files("model").save_json(spec, to=Path(path).name, description="the spec it was trained from")
     return last
@@ -508,12 +515,45 @@ def main(path: str, spec: Dict[str, Any], hp: Dict[str, Any]) -> None:
 
 # -- inference -----------------------------------------------------------------------------------
 
-def load_checkpoint(weights: str, spec_path: Optional[str] = None) -> Tuple[Any, Dict[str, Any], List[str], bool]:
+class CheckpointError(SpecError):
+    """A checkpoint that cannot be read safely (or whose bytes are not those agreed to)."""
+
+
+def read_torch(weights: str, sha256: Optional[str] = None, data: Optional[bytes] = None) -> Any:
+    """What ``torch.save`` wrote into ``weights``, read with ``weights_only=True`` (tensors, plain containers,
+    strings, ints: no code runs). ``sha256``: the hash the user agreed to: the bytes are checked and loaded from
+    memory (not re-read). A checkpoint that needs a full unpickle (an older one, a pickled module) is loaded
+    that way only when ``sha256`` was given (the user was asked about exactly these bytes); else refused."""
+    import io
+
     import torch
 
-    ck = torch.load(weights, map_location="cpu")
+    if data is None and sha256 is not None:
+        from ._modelfile import ModelLoadError, read_checked
+
+        try:
+            data = read_checked(weights, sha256)
+        except ModelLoadError as e:
+            raise CheckpointError(str(e)) from None
+
+    def source() -> Any:
+        return io.BytesIO(data) if data is not None else weights
+
+    try:
+        return torch.load(source(), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if sha256 is None:
+            raise CheckpointError(
+                f"{weights} needs a full unpickle (an older checkpoint, or one holding more than tensors), which "
+                f"runs code from the file; give the sha256 you agreed to (--sha256 / --model-sha256) to load it") from e
+    return torch.load(source(), map_location="cpu", weights_only=False)
+
+
+def load_checkpoint(weights: str, spec_path: Optional[str] = None, sha256: Optional[str] = None,
+                    data: Optional[bytes] = None) -> Tuple[Any, Dict[str, Any], List[str], bool]:
+    ck = read_torch(weights, sha256, data)
     if isinstance(ck, dict) and "state_dict" in ck:
-        spec = load_spec(spec_path) if spec_path else ck["spec"]
+        spec = load_spec(spec_path) if spec_path else json.loads(ck["spec_json"]) if "spec_json" in ck else ck["spec"]
         state, classes = ck["state_dict"], list(ck.get("classes") or [])
     else:  # a bare state dict: the spec must be given
         if not spec_path:
@@ -527,11 +567,12 @@ def load_checkpoint(weights: str, spec_path: Optional[str] = None) -> Tuple[Any,
     return model, spec, classes, final_softmax
 
 
-def infer(weights: str, inputs: Any, spec_path: Optional[str] = None, scale: Optional[float] = None) -> Dict[str, Any]:
+def infer(weights: str, inputs: Any, spec_path: Optional[str] = None, scale: Optional[float] = None,
+          sha256: Optional[str] = None) -> Dict[str, Any]:
     """Labels and class probabilities for raw inputs (one or several, flat or nested), scaled as in training."""
     import torch
 
-    model, spec, classes, _ = load_checkpoint(weights, spec_path)
+    model, spec, classes, _ = load_checkpoint(weights, spec_path, sha256)
     features = math.prod(input_shape(spec))
     x = torch.tensor(inputs, dtype=torch.float32)
     single = x.numel() == features and (x.dim() == 1 or x.shape[0] != 1 or x.dim() > 2)
@@ -553,11 +594,12 @@ class SpecModel:
     """A trained spec checkpoint with scikit-learn's predict surface, so `mlwb serve` and `mlwb predict`
     take it like any other model: rows of raw inputs (e.g. 64 pixels for 8×8 digits), scaled as in training."""
 
-    def __init__(self, weights: str) -> None:
+    def __init__(self, weights: str, sha256: Optional[str] = None, data: Optional[bytes] = None) -> None:
+        """``data``: the file's bytes, already checked against ``sha256`` (loaded from them, not re-read)."""
         import torch
 
         self._torch = torch
-        self._model, spec, classes, _ = load_checkpoint(weights)
+        self._model, spec, classes, _ = load_checkpoint(weights, sha256=sha256, data=data)
         self.classes_ = list(classes)
         self.n_features_in_ = math.prod(input_shape(spec))
         d = dataset_of(spec)
@@ -576,7 +618,9 @@ class SpecModel:
 
 INFER_USAGE = """\
 usage: python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] (--input JSON | --input-file FILE | --input -)
-                            [--scale X]
+                            [--scale X] [--sha256 HEX]
+--sha256: the hash of the weights the user agreed to load; other bytes are refused (and an older checkpoint,
+which needs a full unpickle, loads only with it).
 Prints {"label", "index", "probabilities", "classes"} (or "predictions" for several inputs) as JSON.
 Inputs are raw values as in the dataset (digits: 64 values 0-16, scaled like training).
 """
@@ -590,7 +634,7 @@ def infer_main(argv: List[str]) -> int:
             sys.stdout.write(INFER_USAGE)
             return 0
         name, eq, value = arg.partition("=")
-        if name not in ("--weights", "--spec", "--input", "--input-file", "--scale"):
+        if name not in ("--weights", "--spec", "--input", "--input-file", "--scale", "--sha256"):
             sys.stderr.write(f"mlwb infer: unknown option {arg!r}\n\n{INFER_USAGE}")
             return 2
         if not eq:
@@ -610,7 +654,8 @@ def infer_main(argv: List[str]) -> int:
             raise SpecError(f"--input is not JSON: {e.msg}") from e
         if isinstance(inputs, dict):
             inputs = inputs.get("inputs", inputs.get("pixels"))
-        result = infer(opts["weights"], inputs, opts.get("spec"), float(opts["scale"]) if opts.get("scale") else None)
+        result = infer(opts["weights"], inputs, opts.get("spec"), float(opts["scale"]) if opts.get("scale") else None,
+                       opts.get("sha256") or None)
     except (SpecError, OSError, RuntimeError, ValueError, TypeError) as e:
         sys.stderr.write(f"mlwb infer: error: {e}\n")
         return 2

@@ -92,6 +92,10 @@ def inject_parameters(nb: Any, params: Dict[str, Any]) -> None:
     nb.cells.insert(at, cell)
 
 
+def _injected(cell: Any) -> bool:
+    return "injected-parameters" in (cell.get("metadata", {}).get("tags") or [])
+
+
 def _first_line(source: str) -> str:
     for line in source.splitlines():
         if line.strip():
@@ -142,7 +146,12 @@ def execute(path: str, params: Dict[str, Any]) -> None:
     exp = _ambient.owner()
     if exp is not None and params:
         exp.params.set(**params)
+    if exp is not None and exp.id:  # the kernel's own runs nest in this one; its %load_ext mlwb starts none
+        from ._kernel import RUNNER_RUN_ENV
+
+        os.environ[RUNNER_RUN_ENV] = exp.id
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    n = sum(1 for _, c in code if not _injected(c))  # "cell k of n" counts the notebook's own cells
     client = _client_class()(nb, timeout=None, allow_errors=False, record_timing=True,
                              resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     state: Dict[str, Any] = {"error": None, "done": threading.Event(), "cell": None}
@@ -150,9 +159,12 @@ def execute(path: str, params: Dict[str, Any]) -> None:
     def work() -> None:
         try:
             with client.setup_kernel():
-                for k, (index, cell) in enumerate(code, 1):
+                k = 0
+                for index, cell in code:
+                    if not _injected(cell):
+                        k += 1
+                        say_progress(k, n, cell.source)
                     state["cell"] = (k, cell)
-                    say_progress(k, len(code), cell.source)
                     client.execute_cell(cell, index)
         except BaseException as e:  # noqa: BLE001 (reported by the main thread)
             state["error"] = e
@@ -183,7 +195,7 @@ def execute(path: str, params: Dict[str, Any]) -> None:
     err = state["error"]
     if isinstance(err, CellExecutionError):
         k, cell = state["cell"]
-        raise CellError(_describe_failure(k, len(code), cell)) from None
+        raise CellError(_describe_failure(k, n, cell)) from None
     if err is not None:
         raise err
 
@@ -192,7 +204,7 @@ def _describe_failure(k: int, n: int, cell: Any) -> str:
     err = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
     ename, evalue, tb = (err.get("ename", "Error"), err.get("evalue", ""), list(err.get("traceback", []))) if err else ("Error", "", [])
     line_no, line = _failing_line(cell.source, tb)
-    where = f"cell {k} of {n}" + (f", line {line_no}: {line}" if line_no else "")
+    where = ("the injected parameters cell" if _injected(cell) else f"cell {k} of {n}") + (f", line {line_no}: {line}" if line_no else "")
     trace = _ANSI.sub("", "\n".join(tb))
     return f"{ename}: {evalue} ({where})\n{trace}"
 

@@ -8,7 +8,8 @@ send one, and never beyond ``max_batch`` rows).
 Endpoints: GET /ping, /health, /version, /metadata, /metrics; POST /invocations (JSON
 ``dataframe_split`` / ``dataframe_records`` / ``instances`` / ``inputs``, or text/csv) answering
 ``{"predictions": [...]}``. Errors are JSON ``{"error_code": ..., "message": ...}`` with the status
-(400 malformed, 401 token, 404, 405, 413 too large, 415 content type, 422 features, 500, 503).
+(400 malformed, 401 token, 403 a Host that is not loopback or the bound host (DNS rebinding), 404, 405,
+413 too large, 415 content type, 422 features, 500, 503).
 
 stdout carries JSON event lines only: ``{"event": "ready", ...}`` once listening, then ``{"event":
 "stopped", ...}`` or ``{"event": "error", ...}`` (exit 1) at the end. Logs go to stderr.
@@ -24,6 +25,7 @@ import ipaddress
 import json
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -47,13 +49,13 @@ EXIT_FATAL = 1
 EXIT_USAGE = 2
 
 REASONS = {
-    100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+    100: "Continue", 200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required", 413: "Payload Too Large",
     415: "Unsupported Media Type", 422: "Unprocessable Entity", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
 }
 ERROR_CODES = {
-    400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+    400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
     408: "REQUEST_TIMEOUT", 411: "BAD_REQUEST", 413: "REQUEST_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
     422: "INVALID_PARAMETER_VALUE", 431: "BAD_REQUEST", 500: "INTERNAL_ERROR", 501: "NOT_IMPLEMENTED",
     503: "TEMPORARILY_UNAVAILABLE",
@@ -75,12 +77,49 @@ def emit(event: Dict[str, Any]) -> None:
 
 
 def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
+    """localhost or a loopback address (brackets allowed around IPv6): a bind that needs no token. The cases:
+    tests/data/serve/loopback-cases.json (also run against src/serving/serve-process.ts#isLoopback)."""
+    h = host.strip().lower()
+    if h.startswith("[") and h.endswith("]"):
+        h = h[1:-1]
+        if ":" not in h:
+            return False  # brackets only around an IPv6 address
+    if h == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(h).is_loopback
     except ValueError:
         return False
+
+
+_HOST_HEADER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^\[\]:/@\s]+)(?::\d{1,5})?$")
+_WILDCARD = ("0.0.0.0", "::", "")
+
+
+def host_allowed(header: Optional[str], bind: str) -> bool:
+    """Whether a request with this ``Host`` header is answered (else 403): a loopback name (localhost, 127.x,
+    [::1], with or without a port) or the host the server was started with; bound to every interface
+    (0.0.0.0, ::), any IP address too (a token is required there). A name a web page's DNS points at the
+    machine (DNS rebinding) is refused. No header at all: not a browser, allowed."""
+    if header is None:
+        return True
+    m = _HOST_HEADER.match(header.strip())
+    if not m:
+        return False
+    name = m.group(1).lower()
+    if is_loopback(name):
+        return True
+    bare = name[1:-1] if name.startswith("[") else name
+    configured = bind.strip().lower().strip("[]")
+    if bare == configured:
+        return True
+    if configured in _WILDCARD:
+        try:
+            ipaddress.ip_address(bare)
+            return True
+        except ValueError:
+            return False
+    return False
 
 
 # -- metrics ----------------------------------------------------------------------------------------
@@ -520,6 +559,12 @@ class Conn(asyncio.Protocol):
         server = self.server
         path, _, query = req.target.partition("?")
         head = req.method == "HEAD"
+        if not host_allowed(req.headers.get("host"), server.host):
+            self.respond(403, _error_body(403, f"Host {req.headers.get('host')!r} is not allowed: this server answers "
+                                               f"localhost, 127.0.0.1, [::1] and {server.host} (a page's DNS name "
+                                               "pointing here is refused)"),
+                         JSON_TYPE, False, path, head=head)
+            return
         if server.token is not None and not server.authorized(req.headers.get("authorization")):
             self.respond(401, _error_body(401, "a bearer token is required (Authorization: Bearer <token>)"),
                          JSON_TYPE, req.keep_alive, path, extra="WWW-Authenticate: Bearer\r\n", head=head)

@@ -184,10 +184,11 @@ def test_xgboost_agrees_with_its_own_pred_contribs(kind):
     np.testing.assert_allclose(ex.expected_value, theirs[0, :, -1], rtol=0, atol=tol)
 
 
-SETTINGS = {  # (TABLE_ROWS, MAX_TABLE_K, TABLE_BYTES, BATCH_NODES, DENSE_COLUMNS)
-    "tables": (1e9, 12, 32 << 20, 4096, 64),
-    "polynomials": (1e9, 0, 32 << 20, 4096, 0),
-    "small-tables-and-batches-by-feature": (1e9, 12, 4096, 1, 0),
+SETTINGS = {  # (TABLE_ROWS, MAX_TABLE_K, TABLE_BYTES, BATCH_NODES, DENSE_COLUMNS, TWIN_TABLES)
+    "tables": (1e9, 12, 32 << 20, 4096, 64, True),
+    "tables-one-per-leaf": (1e9, 12, 32 << 20, 4096, 64, False),
+    "polynomials": (1e9, 0, 32 << 20, 4096, 0, True),
+    "small-tables-and-batches-by-feature": (1e9, 12, 4096, 1, 0, True),
 }
 
 
@@ -196,7 +197,8 @@ def test_tables_and_polynomials_give_the_same_exact_values(setting, monkeypatch)
     """Whichever way each leaf is evaluated, values summed by feature and trees batched, brute force agrees."""
     from mlwb.explain import _treeshap
 
-    for name, value in zip(("TABLE_ROWS", "MAX_TABLE_K", "TABLE_BYTES", "BATCH_NODES", "DENSE_COLUMNS"), SETTINGS[setting]):
+    for name, value in zip(("TABLE_ROWS", "MAX_TABLE_K", "TABLE_BYTES", "BATCH_NODES", "DENSE_COLUMNS", "TWIN_TABLES"),
+                           SETTINGS[setting]):
         monkeypatch.setattr(_treeshap, name, value)
     X, y = data("diabetes", 8)
     forest = from_sklearn(RandomForestRegressor(6, max_depth=9, random_state=0).fit(X, y))  # repeated features
@@ -212,6 +214,30 @@ def test_tables_and_polynomials_give_the_same_exact_values(setting, monkeypatch)
     phi = TreeExplainer(ens).shap_values(Xn[:6])
     for r in range(6):
         np.testing.assert_allclose(phi[r], tree_shap_brute(ens, Xn[r])[0], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["multiclass-xgboost", "gradient-boosting", "forest-classes"])
+def test_twin_leaves_share_a_table_and_stay_exact(kind):
+    """A split's two leaves share one table (indexed by the parent's mask and the decision) when their values
+    lie in one output column: XGBoost multiclass and sklearn boosting (a tree per class) do, a forest's class
+    probabilities do not (each leaf keeps its table)."""
+    from mlwb.explain import _treeshap
+
+    X, y = data("wine", 10)
+    if kind == "multiclass-xgboost":
+        ens = from_xgboost(_xgb().XGBClassifier(n_estimators=6, max_depth=4, n_jobs=1).fit(X, y).get_booster())
+    elif kind == "gradient-boosting":
+        ens = from_sklearn(GradientBoostingClassifier(n_estimators=5, max_depth=4, random_state=0).fit(X, y))
+    else:
+        ens = from_sklearn(RandomForestClassifier(4, max_depth=5, random_state=0).fit(X, y))
+    ex = TreeExplainer(ens)
+    rows = X[:3]
+    phi = ex.shap_values(rows)
+    plans = [ex._plan(i, _treeshap.table_k(len(rows))) for i in range(len(ex.batches))]
+    twins = sum(len(p.unit_node) - p.n_single for p in plans)
+    assert (twins == 0) if kind == "forest-classes" else twins > 0
+    for r in range(len(rows)):
+        np.testing.assert_allclose(phi[r], tree_shap_brute(ens, rows[r])[0], rtol=0, atol=1e-10)
 
 
 def test_nan_where_a_tree_cannot_route_it_is_an_error():

@@ -121,7 +121,7 @@ def test_malformed_requests_get_clear_4xx_and_the_server_keeps_serving(served) -
         b"POST /invocations HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"instances\":",
         b"POST /invocations HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
         b"POST /invocations HTTP/1.1\r\n" + b"X-Long: " + b"h" * 70000 + b"\r\n\r\n",
-        b"GET /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        b"GET /ping HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
     ]
     for data in wire:
         reply = raw(server, data)

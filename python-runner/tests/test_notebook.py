@@ -124,3 +124,22 @@ def test_missing_packages_are_named(store: Path, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "nbclient (apt install python3-nbclient, or pip install nbclient)" in result.stderr
     assert json.dumps(sys.executable)[1:-1] in result.stderr
+
+
+def test_progress_counts_the_notebooks_own_cells_not_the_injected_one(store: Path, tmp_path: Path) -> None:
+    from fake_extension import FakeExtension
+
+    ext = FakeExtension()
+    try:
+        nb = notebook(tmp_path / "params.ipynb", ["alpha = 0.1", "print(alpha)", "beta = alpha * 2\n1 / 0"], parameters=0)
+        proc = start_runner(nb, store, ext, args=["--param", "alpha=0.5"])
+        finished = ext.wait_method("run/finished", timeout=120)["params"]
+        assert proc.wait(timeout=60) == 1
+        cells = [m["params"]["message"] for m in ext.messages
+                 if m.get("method") == "run/log" and m["params"]["message"].startswith("cell ")]
+        assert cells == ["cell 1 of 3: alpha = 0.1", "cell 2 of 3: print(alpha)", "cell 3 of 3: beta = alpha * 2"]
+        assert "cell 3 of 3, line 2: 1 / 0" in finished["error"]
+        (run_dir,) = run_dirs(store)
+        assert "0.5" in logs(run_dir, "stdout")
+    finally:
+        ext.close()

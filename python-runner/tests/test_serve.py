@@ -232,19 +232,19 @@ def test_keep_alive_reuses_one_connection(server: Served, trained: Dict[str, Any
 def test_raw_http_chunked_expect_pipelined_and_bad_lines(server: Served, trained: Dict[str, Any]) -> None:
     body = json.dumps({"instances": rows(trained, 2).values.tolist()}).encode()
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 100]), body[i:i + 100]) for i in range(0, len(body), 100))
-    req = (b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    req = (b"POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked + b"0\r\n\r\n")
     out = raw(server, req)
     assert out.startswith(b"HTTP/1.1 200") and json.dumps(expected(trained, 2)).replace(" ", "").encode() in out
 
     with socket.create_connection((server.host, server.port), timeout=10) as s:
-        s.sendall(b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(b"POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                   b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body))
         assert s.recv(100).startswith(b"HTTP/1.1 100 Continue")
         s.sendall(body)
         assert s.recv(65536).startswith(b"HTTP/1.1 200")
 
-    two = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    two = b"GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\nGET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
     out = raw(server, two)
     assert out.count(b"HTTP/1.1 200 OK") == 2 and b'"status":"ok"' in out
 
@@ -362,7 +362,7 @@ def test_fatal_errors_are_reported(tmp_path: Path, trained: Dict[str, Any]) -> N
 def test_413_is_read_by_a_client_that_sends_the_whole_body(server: Served) -> None:
     body = b"[" + b"1," * (1024 * 1024) + b"1]"  # 2 MiB: over the 1 MiB limit
     with socket.create_connection((server.host, server.port), timeout=20) as s:
-        s.sendall(b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(b"POST /invocations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                   b"Content-Length: %d\r\n\r\n" % len(body))
         s.sendall(body)  # the server drops it (no reset) after answering
         out = b""

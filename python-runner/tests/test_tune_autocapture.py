@@ -70,7 +70,10 @@ def dump(study):
 
 with open(sys.argv[1], "w") as f:
     json.dump({s.study_name: {"trials": dump(s), "directions": [d.name.lower() for d in s.directions],
-                              "best": sorted(t.number for t in s.best_trials)} for s in (single, multi, asked)}, f)
+                              # optuna's best: one trial (the first with the best value; its best_trials would
+                              # also list ties, which depend on the platform's floating point), else the front
+                              "best": [s.best_trial.number] if len(s.directions) == 1 else sorted(t.number for t in s.best_trials)}
+               for s in (single, multi, asked)}, f)
 """
 
 

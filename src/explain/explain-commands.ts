@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Cancelled, registerCommand } from '../platform/commands';
 import { log, showError } from '../platform/log';
-import { confirmPickleLoad } from '../platform/pickle-trust';
+import { confirmPickleFile } from '../platform/pickle-trust';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { optionsOf, versionRefOf } from '../registry/model-nodes';
 import { resolveInterpreter } from '../runner/interpreter';
@@ -84,7 +84,8 @@ export class ExplainCommands {
     const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : await this.pickData(s, subject);
     if (!fs.existsSync(data)) throw new Error(`No data file ${data}.`);
     const column = options.target !== undefined ? options.target || undefined : await this.pickTarget(data);
-    if (options.confirm !== false && !(await this.trusted(modelFile))) throw new Cancelled();
+    const agreed = await this.trusted(modelFile, options.confirm !== false);
+    if (agreed === false) throw new Cancelled();
 
     const python = await resolveInterpreter(vscode.Uri.file(modelFile));
     if (!python) return undefined;
@@ -92,6 +93,7 @@ export class ExplainCommands {
     if (!storeDir) throw new Error('Open a folder first: explanations are stored in the workspace.');
     const request: ExplainRequest = {
       model: modelFile,
+      ...(typeof agreed === 'string' ? { sha256: agreed } : {}),
       data,
       target: column,
       ...(subject.kind === 'run' ? { run: subject.run } : { out: subject.outDir }),
@@ -250,10 +252,13 @@ export class ExplainCommands {
     return picked.column;
   }
 
-  /** Explaining loads the model file in Python: a pickle is asked about first. */
-  private async trusted(modelFile: string): Promise<boolean> {
+  /**
+   * Explaining loads the model file in Python: a pickle is asked about first, bound to its sha256 (which
+   * Python checks). The agreed hash; true for a file that is not a pickle; false when declined.
+   */
+  private async trusted(modelFile: string, confirm: boolean): Promise<string | boolean> {
     if (!isPickleLike(modelFile)) return true;
-    return confirmPickleLoad(this.memento, { file: modelFile, what: path.basename(modelFile), action: 'Explain' });
+    return (await confirmPickleFile(this.memento, { file: modelFile, what: path.basename(modelFile), action: 'Explain' }, confirm)) ?? false;
   }
 
   // -- while it runs, and after -------------------------------------------------------------------

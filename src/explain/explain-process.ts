@@ -17,6 +17,8 @@ const STDERR_TAIL = 40;
 
 export interface ExplainRequest {
   model: string;
+  /** The sha256 the user agreed to (a pickle): the runner refuses other bytes. */
+  sha256?: string;
   data: string;
   target?: string;
   /** Where explain.json goes (a version's explain/ directory)… */
@@ -34,6 +36,7 @@ export interface ExplainRequest {
 export function explainArgs(r: ExplainRequest): string[] {
   if ((r.out === undefined) === (r.run === undefined)) throw new Error('an explanation goes to a directory or to a run: give exactly one');
   const args = ['-m', 'mlwb', 'explain', '--model', r.model, '--data', r.data];
+  if (r.sha256) args.push('--model-sha256', r.sha256);
   if (r.target) args.push('--target', r.target);
   if (r.out !== undefined) args.push('--out', r.out);
   if (r.run !== undefined) args.push('--run', r.run);

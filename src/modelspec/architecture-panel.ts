@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { confirmPickleLoad } from '../platform/pickle-trust';
+import { confirmPickleFile } from '../platform/pickle-trust';
 import { PanelHost, type PanelKind } from '../platform/webview-panel';
 import { isRecord } from '../platform/webview-contract';
 import type { WorkspaceStore } from '../platform/workspace-store';
@@ -72,12 +72,11 @@ export class ArchitecturePanels implements vscode.Disposable {
     const weights = await latestWeights(this.store, uri);
     if (!weights) throw new Error(`${path.basename(uri.fsPath)} has no completed training run with weights yet: run it first.`);
     const load = { file: weights.file, what: `the weights of run ${weights.runName}`, action: 'Load', origin: `They were saved by run ${weights.runName}.` };
-    if (opts.confirm !== false && !(await confirmPickleLoad(this.state, load))) {
-      throw new Error('Not loaded: the weights are a PyTorch checkpoint (a pickle), and loading it was declined.');
-    }
+    const sha256 = await confirmPickleFile(this.state, load, opts.confirm !== false);
+    if (!sha256) throw new Error('Not loaded: the weights are a PyTorch checkpoint (a pickle), and loading it was declined.');
     const python = await resolveInterpreter(uri);
     if (!python) throw new Error('No Python interpreter to run the model with.');
-    return inferOnce(python.path, this.runnerDir, weights.file, pixels);
+    return inferOnce(python.path, this.runnerDir, weights.file, pixels, sha256);
   }
 
   private attach(uri: vscode.Uri, make: (kind: PanelKind<FromArchitecture, ToArchitecture>) => PanelHost<FromArchitecture, ToArchitecture>): ArchitecturePanel {

@@ -2,13 +2,19 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import type { InferenceResult } from './contract';
 
-/**
- * One inference with `python -m mlwb infer` (a one-shot process: the weights carry the spec). Rejects
- * with the runner's own error line.
- */
-export function inferOnce(python: string, runnerDir: string, weights: string, inputs: number[], timeoutMs = 60_000): Promise<InferenceResult> {
-  const env = { ...process.env, PYTHONPATH: [runnerDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
+export function inferArgs(weights: string, inputs: number[], sha256?: string): string[] {
   const args = ['-m', 'mlwb', 'infer', '--weights', weights, '--input', JSON.stringify(inputs)];
+  if (sha256) args.push('--sha256', sha256);
+  return args;
+}
+
+/**
+ * One inference with `python -m mlwb infer` (a one-shot process: the weights carry the spec). `sha256`: the
+ * hash the user agreed to; Python refuses other bytes. Rejects with the runner's own error line.
+ */
+export function inferOnce(python: string, runnerDir: string, weights: string, inputs: number[], sha256?: string, timeoutMs = 60_000): Promise<InferenceResult> {
+  const env = { ...process.env, PYTHONPATH: [runnerDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
+  const args = inferArgs(weights, inputs, sha256);
   return new Promise((resolve, reject) => {
     execFile(python, args, { env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) {

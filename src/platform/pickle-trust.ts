@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { sha256File } from './file-hash';
 
 /** Workspace state: the files (path + content hash when known) the user agreed to load. */
 const TRUSTED_KEY = 'mlwb.trustedPickles';
@@ -36,4 +37,15 @@ export async function confirmPickleLoad(state: vscode.Memento, load: PickleLoad)
   if (pick !== load.action) return false;
   await state.update(TRUSTED_KEY, [...trusted, key].slice(-500));
   return true;
+}
+
+/**
+ * Asks about the file's current bytes (hashed now) and returns the sha256 that was agreed to, for Python
+ * to check before it unpickles (`--model-sha256`): a file swapped after the question is refused there.
+ * Undefined when declined. `confirm: false` (scripted use, tests) skips the question but still binds the hash.
+ */
+export async function confirmPickleFile(state: vscode.Memento, load: Omit<PickleLoad, 'sha256'>, confirm = true): Promise<string | undefined> {
+  const sha256 = await sha256File(load.file);
+  if (!confirm) return sha256;
+  return (await confirmPickleLoad(state, { ...load, sha256 })) ? sha256 : undefined;
 }

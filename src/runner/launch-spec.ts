@@ -50,8 +50,41 @@ export function runnerInvocation(
   if (options.systemMetricsInterval !== undefined && Number.isFinite(options.systemMetricsInterval)) {
     env.MLWB_SYSTEM_METRICS_INTERVAL = String(Math.max(0, options.systemMetricsInterval));
   }
-  const args = spec.subcommand ? ['-m', 'mlwb', spec.subcommand, ...(spec.runnerArgs ?? [])] : ['-m', 'mlwb', 'run', spec.script, ...spec.args];
+  const args = spec.subcommand ? ['-m', 'mlwb', spec.subcommand, ...(spec.runnerArgs ?? [])] : ['-m', 'mlwb', 'run', spec.script, ...scriptArgs(spec.script, spec.args)];
   return { command: spec.python, args, env };
+}
+
+/** A Jupyter notebook, run by `python -m mlwb run NB.ipynb` on a kernel. */
+export function isNotebook(file: string): boolean {
+  return file.toLowerCase().endsWith('.ipynb');
+}
+
+/** What follows the file on `python -m mlwb run FILE`: a script's arguments as given; a notebook's as `--param`s. */
+export function scriptArgs(file: string, args: readonly string[]): string[] {
+  return isNotebook(file) ? notebookParams(args) : [...args];
+}
+
+/**
+ * Arguments written as for a script become a notebook's parameters: `--lr 0.1`, `--lr=0.1` and `lr=0.1` are
+ * `--param lr=0.1`, a lone flag `--verbose` is `--param verbose=true`; `--param` / `-p` pairs pass unchanged
+ * (so a rerun's recorded argv converts to itself). Anything else is passed on for the runner to refuse by name.
+ */
+export function notebookParams(args: readonly string[]): string[] {
+  const out: string[] = [];
+  const name = (raw: string) => raw.replace(/-/g, '_');
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if ((a === '--param' || a === '-p') && i + 1 < args.length) out.push(a, args[++i]);
+    else if (a.startsWith('--param=')) out.push(a);
+    else if (/^--[A-Za-z_][\w-]*=/.test(a)) out.push('--param', name(a.slice(2, a.indexOf('='))) + a.slice(a.indexOf('=')));
+    else if (/^--[A-Za-z_][\w-]*$/.test(a)) {
+      const next = args[i + 1];
+      if (next === undefined || /^--[A-Za-z_]/.test(next)) out.push('--param', `${name(a.slice(2))}=true`);
+      else out.push('--param', `${name(a.slice(2))}=${args[++i]}`);
+    } else if (/^[A-Za-z_]\w*=/.test(a)) out.push('--param', a);
+    else out.push(a);
+  }
+  return out;
 }
 
 /** Settings read at launch time (not part of a rerun's spec). */

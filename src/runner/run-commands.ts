@@ -8,7 +8,8 @@ import { parseDotenv } from './dotenv';
 import { queryGpus } from './gpus';
 import { resolveInterpreter } from './interpreter';
 import { askArgs } from './args-input';
-import { quoteArgs, splitArgs, type LaunchSpec } from './launch-spec';
+import { activeFileUri, saveIfDirty } from '../platform/active-file';
+import { isNotebook, quoteArgs, splitArgs, type LaunchSpec } from './launch-spec';
 import type { LaunchedRun, RunManager } from './run-manager';
 
 export interface RunFileOptions {
@@ -53,7 +54,9 @@ export class RunCommands {
     const line = await askArgs(
       `Run ${path.basename(script.fsPath)} with arguments`,
       this.lastArgs.get(script.fsPath) ?? vscode.workspace.getConfiguration('mlwb', script).get<string>('runArgs', ''),
-      'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
+      isNotebook(script.fsPath)
+        ? 'The notebook\'s parameters, e.g. epochs=10 lr=0.01 (or --epochs 10 --lr 0.01): injected after its "parameters" cell'
+        : 'Arguments as on a command line, e.g. --epochs 10 --lr 0.01',
     );
     if (line === undefined) return undefined;
     this.lastArgs.set(script.fsPath, line);
@@ -188,15 +191,14 @@ export class RunCommands {
     }
   }
 
-  /** The Python file (or model spec) to run: the given one or the active editor's, saved first. */
+  /** The Python file, notebook or model spec to run: the given one or the active editor's, saved first. */
   private async scriptToRun(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-    if (!target || !(target.fsPath.endsWith('.py') || target.fsPath.toLowerCase().endsWith('.mlwb-model.json'))) {
-      void vscode.window.showWarningMessage('Open a Python training file (or a *.mlwb-model.json model spec) to run it.');
+    const target = uri ?? activeFileUri();
+    if (!target || !(target.fsPath.endsWith('.py') || isNotebook(target.fsPath) || target.fsPath.toLowerCase().endsWith('.mlwb-model.json'))) {
+      void vscode.window.showWarningMessage('Open a Python training file, a Jupyter notebook (.ipynb) or a *.mlwb-model.json model spec to run it.');
       return undefined;
     }
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
-    if (doc?.isDirty) await doc.save();
+    await saveIfDirty(target);
     if (target.scheme !== 'file') {
       void vscode.window.showWarningMessage('Only files on disk can be run.');
       return undefined;

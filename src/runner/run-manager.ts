@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { log } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
-import { runnerInvocation, terminalName, type LaunchSpec } from './launch-spec';
+import { isNotebook, runnerInvocation, terminalName, type LaunchSpec } from './launch-spec';
 import type { ProgressParams } from './protocol';
 import { maskArgv } from './secrets';
 import { openRunnerChannel } from './rpc-channel';
@@ -10,6 +10,7 @@ import { FINISHED_STATUSES, RunSession, type RunOutcome } from './run-session';
 
 const CONNECT_TIMEOUT_MS = 60_000;
 const REFRESH_AFTER_FLUSH_MS = 100;
+const OPEN_NOTEBOOK = 'Open Executed Notebook';
 
 export interface LaunchedRun {
   spec: LaunchSpec;
@@ -144,16 +145,19 @@ export class RunManager implements vscode.Disposable {
     this.changed.fire();
     const name = runId ? store.getRun(runId)?.name ?? runId : path.basename(run.spec.script);
     const seconds = (outcome.durationMs / 1000).toFixed(1);
+    const notebook = isNotebook(run.spec.script) && !run.spec.subcommand;
     if (outcome.status === 'completed') {
-      const pick = await vscode.window.showInformationMessage(`Run ${name} completed in ${seconds} s.`, 'Open Run');
-      if (pick && runId) await vscode.commands.executeCommand('mlwb.openRun', runId);
+      const pick = await vscode.window.showInformationMessage(`Run ${name} completed in ${seconds} s.`, 'Open Run', ...(notebook ? [OPEN_NOTEBOOK] : []));
+      if (pick === OPEN_NOTEBOOK && runId) await vscode.commands.executeCommand('mlwb.openExecutedNotebook', runId);
+      else if (pick && runId) await vscode.commands.executeCommand('mlwb.openRun', runId);
     } else if (outcome.status === 'cancelled') {
       void vscode.window.showInformationMessage(`Run ${name} was cancelled after ${seconds} s.`);
     } else {
       const tail = runId ? store.lastLogLines(runId, 3) : [];
       const detail = [outcome.error, ...tail].filter(Boolean).join(' — ').slice(0, 500);
-      const pick = await vscode.window.showErrorMessage(`Run ${name} ${outcome.status}: ${detail}`, 'Show Terminal', 'Open Run', 'Rerun');
+      const pick = await vscode.window.showErrorMessage(`Run ${name} ${outcome.status}: ${detail}`, 'Show Terminal', 'Open Run', ...(notebook ? [OPEN_NOTEBOOK] : []), 'Rerun');
       if (pick === 'Show Terminal') run.terminal.show();
+      else if (pick === OPEN_NOTEBOOK && runId) await vscode.commands.executeCommand('mlwb.openExecutedNotebook', runId);
       else if (pick === 'Open Run' && runId) await vscode.commands.executeCommand('mlwb.openRun', runId);
       else if (pick === 'Rerun') await this.launch(run.spec);
     }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { RunSummary, TrackingStore } from '../store';
+import { isNotebookRun } from './notebook-run';
 import type { MoreNode, RunNode } from './run-nodes';
 import { formatDuration, runDescription, runTooltip } from './run-text';
 
@@ -17,7 +18,7 @@ const STATUS_ICON: Record<RunSummary['status'], vscode.ThemeIcon> = {
 /**
  * A run as a tree item; the same in every view that lists runs. The tooltip (params, metrics) is
  * filled in on hover by the tree's resolveTreeItem. contextValue `run.<status>` drives per-status menus
- * (`run.<status>.tuning` when the run holds tuning sessions, `.slurm` last for a Slurm job: match statuses
+ * (`run.<status>.tuning` when the run holds tuning sessions, `.notebook` when it ran a notebook, `.slurm` last for a Slurm job: match statuses
  * with `/^run\.running(\.|$)/`).
  */
 export function runItem(node: RunNode): vscode.TreeItem {
@@ -27,7 +28,7 @@ export function runItem(node: RunNode): vscode.TreeItem {
   item.description = runDescription(run, node.metric);
   item.iconPath = STATUS_ICON[run.status];
   item.accessibilityInformation = { label: `Run ${run.name}, ${run.status}${run.duration !== undefined ? `, ${formatDuration(run.duration)}` : ''}` };
-  item.contextValue = `run.${run.status}${run.tuning ? '.tuning' : ''}${run.job ? '.slurm' : ''}`;
+  item.contextValue = `run.${run.status}${run.tuning ? '.tuning' : ''}${isNotebookRun(run) ? '.notebook' : ''}${run.job ? '.slurm' : ''}`;
   // A click previews the dashboard, a double click keeps it (VS Code runs no command for a Ctrl/Shift multi-selection).
   item.command = { command: 'mlwb.previewRun', title: 'Open Run', arguments: [node] };
   return item;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { activeFileUri, fileArgument } from '../platform/active-file';
 import { registerCommand } from '../platform/commands';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import type { MoreNode } from './run-nodes';
@@ -24,7 +25,7 @@ export function registerRunsViewCommands(store: WorkspaceStore, runs: RunsView, 
     }),
     registerCommand('mlwb.clearRunsFilter', () => runs.setFilter({})),
     registerCommand('mlwb.showRunsOfFile', async (uri?: unknown) => {
-      const file = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      const file = fileArgument(uri) ?? activeFileUri();
       if (!file || file.scheme !== 'file') throw new Error('Open a training file first.');
       await runs.setFilter({ script: file.fsPath });
       await vscode.commands.executeCommand('mlwb.runs.focus');

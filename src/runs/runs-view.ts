@@ -39,9 +39,10 @@ export class RunsView implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`mlwb.${DESCRIPTION_METRIC_SETTING}`)) this.tree.reload();
       }),
-      vscode.window.onDidChangeActiveTextEditor((e) => this.trackEditor(e)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.trackEditor()),
+      vscode.window.onDidChangeActiveNotebookEditor(() => this.trackEditor()),
     );
-    this.trackEditor(vscode.window.activeTextEditor);
+    this.trackEditor();
     this.showState();
   }
 
@@ -91,9 +92,12 @@ export class RunsView implements vscode.Disposable {
       : undefined;
   }
 
-  private trackEditor(editor: vscode.TextEditor | undefined): void {
+  private trackEditor(): void {
     // The view title cannot see editor-scoped keys such as editorLangId once the sidebar has focus.
-    void vscode.commands.executeCommand('setContext', PYTHON_EDITOR_CONTEXT, editor?.document.languageId === 'python');
+    const text = vscode.window.activeTextEditor;
+    const notebook = vscode.window.activeNotebookEditor?.notebook;
+    const python = text && text.document.uri.scheme !== 'vscode-notebook-cell' ? text.document.languageId === 'python' : notebook?.notebookType === 'jupyter-notebook';
+    void vscode.commands.executeCommand('setContext', PYTHON_EDITOR_CONTEXT, python);
   }
 
   dispose(): void {

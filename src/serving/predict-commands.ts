@@ -7,7 +7,7 @@ import type { WorkspaceStore } from '../platform/workspace-store';
 import { versionRefOf } from '../registry/model-nodes';
 import { defaultPredictionsPath, PredictJob } from './predict-job';
 import type { PredictResult } from './serve-lines';
-import { checkServable, isRecord, pythonFor, trustPickle, versionTarget } from './version-target';
+import { agreedSha256, checkServable, isRecord, pythonFor, trustPickle, versionTarget } from './version-target';
 
 export interface PredictOptions {
   input?: string;
@@ -62,7 +62,7 @@ export class PredictJobs implements vscode.Disposable {
     const jobId = `predict-${Date.now().toString(36)}-${++this.seq}`;
     const label = `[predict ${v.model} v${v.version}]`;
     const job = await PredictJob.start(
-      { python, runnerDir: this.runnerDir, model: v.filePath, input, output, proba: options.proba, chunkRows: options.chunkRows, jobId, cwd: path.dirname(input) },
+      { python, runnerDir: this.runnerDir, model: v.filePath, sha256: agreedSha256(v), input, output, proba: options.proba, chunkRows: options.chunkRows, jobId, cwd: path.dirname(input) },
       (m) => log().warn(`${label} ${m}`),
     );
     log().info(`${label} ${python} -m mlwb predict --input ${input} --output ${output} (pid ${job.child.pid})`);

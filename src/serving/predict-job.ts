@@ -12,6 +12,8 @@ export interface PredictOptions {
   python: string;
   runnerDir: string;
   model: string;
+  /** The sha256 the user agreed to (a pickle): the runner refuses other bytes. */
+  sha256?: string;
   input: string;
   /** Default: `<input stem>.predictions.csv` beside the input. */
   output?: string;
@@ -52,6 +54,7 @@ export function predictInvocation(o: PredictOptions, output: string, pipeName?: 
   const args = ['-m', 'mlwb', 'predict', '--model', o.model, '--input', o.input, '--output', output, '--job-id', o.jobId];
   if (o.chunkRows) args.push('--chunk-rows', String(o.chunkRows));
   if (o.proba) args.push('--proba');
+  if (o.sha256) args.push('--model-sha256', o.sha256);
   return { command: o.python, args, env };
 }
 

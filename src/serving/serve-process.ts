@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { PIPE_ENV } from '../runner/protocol';
@@ -15,6 +16,8 @@ export interface ServeOptions {
   /** python-runner/: put first on PYTHONPATH, so the bundled `mlwb` is used without a pip install. */
   runnerDir: string;
   model: string;
+  /** The sha256 the user agreed to (a pickle): the server refuses other bytes. */
+  sha256?: string;
   name: string;
   version: string;
   host: string;
@@ -51,10 +54,21 @@ export interface ServeProcessEvents {
   exit: [ServeExit];
 }
 
-/** The runner's rule: localhost and loopback addresses need no token; any other address does. */
+/**
+ * The runner's rule (mlwb/_serve.py#is_loopback): localhost and loopback addresses need no token; any other
+ * address does. One table of cases for both: python-runner/tests/data/serve/loopback-cases.json.
+ */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1';
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) {
+    h = h.slice(1, -1);
+    if (!h.includes(':')) return false; // brackets only around an IPv6 address
+  }
+  if (h === 'localhost') return true;
+  const v4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(h);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255) && v4[1] === '127';
+  if (!isIPv6(h)) return false;
+  return new URL(`http://[${h}]/`).hostname === '[::1]';
 }
 
 /** Command line and environment of `python -m mlwb serve`. */
@@ -74,6 +88,7 @@ export function serveInvocation(o: ServeOptions, pipeName?: string) {
     '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
     '--name', o.name, '--version', o.version,
   ];
+  if (o.sha256) args.push('--model-sha256', o.sha256);
   return { command: o.python, args, env };
 }
 

@@ -4,6 +4,7 @@ import { log } from '../platform/log';
 import type { ModelVersionDetail } from '../store';
 import { isLoopback, servingSettings, type ServingSettings } from './serving-settings';
 import { ServeProcess, type ServeExit, type ServeState } from './serve-process';
+import { agreedSha256 } from './version-target';
 import type { ServeReady } from './serve-lines';
 import type { ServingLookup } from './serving-lookup';
 
@@ -85,7 +86,7 @@ export class ServerManager implements vscode.Disposable, ServingLookup {
     const label = `serve ${v.model} v${v.version}`;
     const proc = await ServeProcess.start(
       {
-        python, runnerDir: this.runnerDir, model: v.filePath, name: v.model, version: String(v.version),
+        python, runnerDir: this.runnerDir, model: v.filePath, sha256: agreedSha256(v), name: v.model, version: String(v.version),
         host: settings.host, port, token, maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxBodyMb: settings.maxBodyMb,
       },
       (m) => log().warn(`${label}: ${m}`),

@@ -51,6 +51,11 @@ export async function trustPickle(state: vscode.Memento, v: ModelVersionDetail, 
   return confirmPickleLoad(state, { file: v.filePath, sha256: v.sha256, what: `${v.model} v${v.version} (a ${v.format} file)`, action, origin });
 }
 
+/** The hash Python must find before it unpickles this version's file (its registered sha256), for a pickle. */
+export function agreedSha256(v: ModelVersionDetail): string | undefined {
+  return PICKLES.has(v.format) ? v.sha256 : undefined;
+}
+
 /** The interpreter serving and prediction run with (the same as runs use). */
 export async function pythonFor(): Promise<string> {
   const interpreter = await resolveInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri);

@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { activeFileUri, saveIfDirty } from '../platform/active-file';
 import { Cancelled } from '../platform/commands';
 import { log, showError } from '../platform/log';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { askArgs, problemOf } from '../runner/args-input';
 import { resolveInterpreter } from '../runner/interpreter';
-import { splitArgs } from '../runner/launch-spec';
+import { isNotebook, scriptArgs, splitArgs } from '../runner/launch-spec';
 import type { RunDetail, RunSummary } from '../store';
 import { experimentIdFor } from '../store/edits';
 import { isTuneSpecFile, tuneRunnerArgs } from '../tuning/tune-launch';
@@ -79,26 +80,26 @@ export class SlurmCommands implements vscode.Disposable {
   // -- Submit to Slurm… ----------------------------------------------------------------------------
 
   async submit(opts: SubmitOptions = {}): Promise<Submitted | undefined> {
-    const script = await this.fileToSubmit(opts.uri, (f) => f.endsWith('.py'), 'Open a Python training file to submit it to Slurm.');
+    const script = await this.fileToSubmit(opts.uri, runnable, 'Open a Python training file or a Jupyter notebook to submit it to Slurm.');
     const profile = await this.pickProfile(opts.profile, script);
     const args = opts.args === undefined ? await this.askArgs(script) : typeof opts.args === 'string' ? splitArgs(opts.args) : opts.args;
-    const stem = path.basename(script, '.py');
+    const stem = path.parse(script).name;
     const experiment = experimentRef(opts.experiment ?? stem);
-    const request = await this.request(script, profile, experiment, [{ args, argv: (id) => ['run', '--run-id', id, script, ...args] }]);
+    const request = await this.request(script, profile, experiment, [{ args, argv: (id) => ['run', '--run-id', id, script, ...scriptArgs(script, args)] }]);
     return this.confirmAndSubmit(request, opts, `${path.basename(script)}${args.length ? ` ${args.join(' ')}` : ''}`);
   }
 
   // -- Submit Sweep to Slurm… ----------------------------------------------------------------------
 
   async submitSweep(opts: SweepOptions = {}): Promise<Submitted | undefined> {
-    const script = await this.fileToSubmit(opts.uri, (f) => f.endsWith('.py'), 'Open a Python training file to submit a sweep of it to Slurm.');
+    const script = await this.fileToSubmit(opts.uri, runnable, 'Open a Python training file or a Jupyter notebook to submit a sweep of it to Slurm.');
     const profile = await this.pickProfile(opts.profile, script);
     const sweep = opts.sweep ?? (await this.askSweep(script));
     const runs = typeof sweep === 'string' ? sweepArgs(sweep) : sweep;
-    const experiment = experimentRef(path.basename(script, '.py'));
+    const experiment = experimentRef(path.parse(script).name);
     const request = await this.request(
       script, profile, experiment,
-      runs.map((args) => ({ args, argv: (id: string) => ['run', '--run-id', id, script, ...args] })),
+      runs.map((args) => ({ args, argv: (id: string) => ['run', '--run-id', id, script, ...scriptArgs(script, args)] })),
     );
     return this.confirmAndSubmit(request, opts, `a sweep of ${path.basename(script)} (${runs.length} runs, one array job)`);
   }
@@ -237,13 +238,12 @@ export class SlurmCommands implements vscode.Disposable {
   }
 
   private async fileToSubmit(uri: vscode.Uri | string | undefined, accepts: (file: string) => boolean, hint: string): Promise<string> {
-    const target = typeof uri === 'string' ? vscode.Uri.file(uri) : uri ?? vscode.window.activeTextEditor?.document.uri;
+    const target = typeof uri === 'string' ? vscode.Uri.file(uri) : uri ?? activeFileUri();
     if (!target || target.scheme !== 'file' || !accepts(target.fsPath)) {
       void vscode.window.showWarningMessage(hint);
       throw new Cancelled();
     }
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
-    if (doc?.isDirty) await doc.save();
+    await saveIfDirty(target);
     return target.fsPath;
   }
 
@@ -413,3 +413,7 @@ function profileText(p: SlurmProfile): string {
   return [p.partition && `partition ${p.partition}`, p.gpus && `${p.gpus} GPU`, p.cpusPerTask && `${p.cpusPerTask} CPU${p.cpusPerTask === 1 ? '' : 's'}`, p.mem, p.time && `time ${p.time}`].filter(Boolean).join(' · ') || 'cluster defaults';
 }
 
+/** What Submit to Slurm runs with `python -m mlwb run`: a Python file or a notebook. */
+function runnable(file: string): boolean {
+  return file.endsWith('.py') || isNotebook(file);
+}

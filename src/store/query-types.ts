@@ -53,6 +53,8 @@ export interface RunSummary {
   sortValue?: number | null;
   /** Set when the run holds hyperparameter tuning sessions. */
   tuning?: true;
+  /** Set when the run executed a Jupyter notebook (its script is an .ipynb). */
+  notebook?: true;
   /** Set when the run is a scheduler job (its latest state). */
   job?: SchedulerJob;
   /** The run this one is nested in (run.json's `parent`: an MLflow nested run). */

@@ -109,6 +109,7 @@ export function toRunSummary(r: ParamsObject, liveness: LivenessOptions): RunSum
     tags: (parseJson<string[]>(r.tags_json) ?? []).sort(),
     notes: str(r.notes),
     ...(Number(r.has_tuning) === 1 ? { tuning: true as const } : {}),
+    ...(/\.ipynb$/i.test(parseJson<{ path?: string }>(r.script)?.path ?? '') ? { notebook: true as const } : {}),
     ...(job ? { job } : {}),
     ...(str(r.parent) !== undefined ? { parent: str(r.parent) } : {}),
   };

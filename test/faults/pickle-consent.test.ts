@@ -15,7 +15,7 @@ function sources(dir: string): string[] {
 
 const files = new Map(sources(src).map((f) => [path.relative(src, f).split(path.sep).join('/'), fs.readFileSync(f, 'utf8')]));
 const withText = (re: RegExp) => [...files].filter(([, text]) => re.test(text)).map(([f]) => f).sort();
-const CONSENT = /\b(confirmPickleLoad|trustPickle)\(/;
+const CONSENT = /\b(confirmPickleFile|trustPickle)\(/;
 
 describe('faults: a pickle is loaded only from a file the user chose, after asking', () => {
   it('only four modules build a runner command that loads a model file (serve, predict, explain, infer)', () => {
@@ -46,6 +46,15 @@ describe('faults: a pickle is loaded only from a file the user chose, after aski
     for (const f of ['explain/explain-commands.ts', 'modelspec/architecture-panel.ts', 'serving/predict-commands.ts', 'serving/serving-commands.ts']) {
       assert.match(files.get(f)!, CONSENT, `${f} starts a model load without asking`);
     }
+  });
+
+  it('every question is bound to the file\'s sha256, and that hash is passed on to Python', () => {
+    const unbound = [...files].filter(([f, text]) => f !== 'platform/pickle-trust.ts' && /\bconfirmPickleLoad\(/.test(text)).map(([f]) => f);
+    for (const f of unbound) assert.match(files.get(f)!, /confirmPickleLoad\([^)]*sha256/, `${f} asks without a sha256`);
+    assert.match(files.get('serving/server-manager.ts')!, /sha256: agreedSha256\(v\)/);
+    assert.match(files.get('serving/predict-commands.ts')!, /sha256: agreedSha256\(v\)/);
+    assert.match(files.get('explain/explain-commands.ts')!, /sha256: agreed/);
+    assert.match(files.get('modelspec/architecture-panel.ts')!, /inferOnce\([^)]*sha256\)/);
   });
 
   it('the question names the file and says a pickle runs code, and an answer is remembered per file and content', () => {

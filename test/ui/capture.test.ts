@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { journey, openContainer, openFile, page, screenshot, webview, workspace } from './workbench';
+import { clickEditorAction, journey, openContainer, openFile, page, screenshot, webview, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 const SCRIPT = 'plot_digits_classification.py';
@@ -17,7 +17,7 @@ journey('an unmodified scikit-learn gallery script, run as a user does: its metr
 
   it('runs it with the editor’s Run button, opens the run from the notification, and sees the figures and reports', async () => {
     await openFile(SCRIPT);
-    await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').click();
+    await clickEditorAction('Run Current Training File');
     const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: /plot_digits_classification-\S+ completed in/ }).first();
     await toast.waitFor({ timeout: 90_000 });
     await toast.getByRole('button', { name: 'Open Run' }).click();

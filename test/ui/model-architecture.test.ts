@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { journey, openFile, page, screenshot, webview, workspace } from './workbench';
+import { clickEditorAction, journey, openFile, page, screenshot, webview, workspace } from './workbench';
 
 const SPEC = 'digits-cnn.mlwb-model.json';
 
@@ -12,7 +12,7 @@ journey('model spec: the Model Architecture panel, as a user sees it', () => {
     writeFileSync(join(workspace(), SPEC), example);
     await openFile(SPEC);
     await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').waitFor();
-    await page().locator('.editor-actions a[aria-label^="Show Model Architecture"]').click();
+    await clickEditorAction('Show Model Architecture');
 
     const view = webview();
     const rows = view.locator('[data-testid="layer-row"]');

@@ -2,14 +2,14 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applySettings, contextMenu, journey, openContainer, openFile, page, screenshot, waitForRow, workspace } from './workbench';
+import { applySettings, clickEditorAction, contextMenu, journey, openContainer, openFile, page, screenshot, waitForRow, workspace } from './workbench';
 
 const repo = resolve(__dirname, '../../..');
 
 journey('run the current training file, as a user does', () => {
   it('clicks the editor-title run button, sees the terminal and the run in the Runs view', async () => {
     await openFile('train.py');
-    await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').click();
+    await clickEditorAction('Run Current Training File');
     await page().locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'mlwb: train.py' }).first().waitFor({ timeout: 30_000 });
     await openContainer();
     const row = await waitForRow('Runs', 'random-forest', { timeout: 60_000 });
@@ -69,7 +69,7 @@ journey('run the current training file, as a user does', () => {
     await applySettings({ 'mlwb.pythonPath': '/nonexistent/python3' });
     try {
       await openFile('train.py');
-      await page().locator('.editor-actions a[aria-label^="Run Current Training File"]').click();
+      await clickEditorAction('Run Current Training File');
       const toast = page().locator('.notifications-toasts .notification-list-item', { hasText: 'no usable Python interpreter' });
       await toast.waitFor({ timeout: 30_000 });
       await toast.getByRole('button', { name: 'Select Interpreter' }).waitFor();

@@ -4,7 +4,7 @@
 // terminal; an empty store) whatever ran before it: any journey runs alone (MLWB_TEST_GREP) or in any order
 // (MLWB_TEST_SHUFFLE). Helpers wait on conditions, and when a wait times out its error says what was there
 // instead; a failing test prints a screenshot's path and what the workbench showed (whatTheWorkbenchShows).
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { show, until } from '../shared/until';
@@ -13,7 +13,7 @@ export { until };
 
 interface Session {
   page: Page;
-  server: { logFile: string; workbenchUrl(o: { folder?: string; extensions?: string[] }): string };
+  server: { logFile: string; home: string; workbenchUrl(o: { folder?: string; extensions?: string[] }): string };
   close(): Promise<void>;
 }
 interface Harness {
@@ -26,6 +26,7 @@ export const resultsDir = join(repo, 'test-results');
 let harness: Harness;
 let session: Session | undefined;
 let workspaceDir = '';
+let windowOpened = 0;
 let slurmEnvironment: Record<string, string> = {};
 
 export const mochaHooks = {
@@ -75,6 +76,7 @@ export function journey(title: string, body: (this: Mocha.Suite) => void): Mocha
 async function freshWindow(): Promise<void> {
   const p = page();
   workspaceDir = harness.scratchWorkspace();
+  windowOpened = Date.now();
   await p.goto(session!.server.workbenchUrl({ folder: workspaceDir, extensions: [repo] }));
   await p.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   await p.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
@@ -222,6 +224,32 @@ async function focused(): Promise<string> {
   });
 }
 
+/**
+ * Clicks the editor-title action whose label starts with `label`, as a user does. The title toolbar is rebuilt
+ * whenever a context key its entries read changes (an extension activating just after the file opened): a click
+ * whose press and release straddle a rebuild reaches no button, and the user clicks again. So the click counts
+ * only when the button itself received it, attached; otherwise the rebuilt button is clicked.
+ */
+export async function clickEditorAction(label: string): Promise<void> {
+  const selector = `.editor-actions a[aria-label^="${label}"]`;
+  const action = page().locator(selector).first();
+  const deadline = Date.now() + 30_000;
+  for (let attempt = 1; ; attempt++) {
+    // Counted in the capture phase, before VS Code's own handler: a click whose target is the button, attached.
+    await page().evaluate((sel) => {
+      const w = window as unknown as { mlwbActionClicks?: number };
+      w.mlwbActionClicks = 0;
+      document.addEventListener('click', (e) => {
+        if ((e.target as Element | null)?.closest?.(sel)?.isConnected) w.mlwbActionClicks = (w.mlwbActionClicks ?? 0) + 1;
+      }, { capture: true, once: true });
+    }, selector);
+    // locator.click finds the button again if it is replaced while Playwright waits for it to be clickable.
+    const error = await action.click({ timeout: Math.max(1_000, deadline - Date.now()) }).then(() => undefined, (e: Error) => e.message.split('\n')[0]);
+    if (await page().evaluate(() => ((window as unknown as { mlwbActionClicks?: number }).mlwbActionClicks ?? 0) > 0)) return;
+    if (Date.now() > deadline) throw new Error(`the editor action "${label}" never received a click (${attempt} tries in 30 s)${error ? `: ${error}` : ''}; tabs: ${show(await tabs())}`);
+  }
+}
+
 /** Runs a command from the palette by its title, as a user would. */
 export async function runCommand(title: string): Promise<void> {
   const p = page();
@@ -343,6 +371,26 @@ async function tabs(): Promise<string> {
 }
 
 /** The runs of the journey's store: name and last status (from the journals, as the extension reads them). */
+/**
+ * The tails of this window's extension-host logs (VS Code's own and the extension's output channel): what
+ * the extension did, or why it did nothing, when a step saw no effect.
+ */
+function extensionHostLogs(): string {
+  const logs: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (/exthost\.log$|mlops-workbench/i.test(path) && statSync(path).mtimeMs >= windowOpened) logs.push(path);
+    }
+  };
+  const root = join(session!.server.home, 'u/logs');
+  if (existsSync(root)) walk(root);
+  // VS Code's own log: only what concerns this extension, and errors.
+  const lines = (f: string) => readFileSync(f, 'utf8').trimEnd().split('\n').filter((l) => !/exthost\.log$/.test(f) || /mlops|\[error\]/i.test(l));
+  return logs.map((f) => [f.slice(root.length + 1), ...lines(f).slice(-15)].join('\n          ')).join('\n        ');
+}
+
 function storeState(): string {
   const runs = join(workspace(), '.mlwb', 'runs');
   if (!existsSync(runs)) return 'no runs';
@@ -374,5 +422,6 @@ export async function whatTheWorkbenchShows(name: string): Promise<string> {
   await add('hovers', hovers);
   await add('webview', async () => ((await page().locator('iframe.webview.ready:visible').count()) ? (await webview().locator('body').innerText({ timeout: 2_000 })).slice(0, 1500) : ''));
   await add('store', storeState);
+  await add('extension host', extensionHostLogs);
   return `    what the workbench showed (${name}):\n${lines.join('\n')}`;
 }

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                     "Writes explain.json into --out. A pickle/joblib model is code: only explain files you trust.")
     p.add_argument("--model", required=True, help="model file: .pkl/.pickle/.joblib (sklearn, xgboost sklearn "
                    "API, Pipeline) or an XGBoost model .json/.ubj")
+    p.add_argument("--model-sha256", default=None, help="sha256 the model file must have (the bytes the user agreed "
+                   "to load); other bytes are refused, and the model is loaded from the checked bytes")
     p.add_argument("--data", required=True, help="CSV with a header row (feature columns, optionally the target)")
     p.add_argument("--target", help="the label column: excluded from features, enables permutation importance")
     p.add_argument("--rows", type=int, help="rows to explain, sampled (default: 1000 tree, 100 kernel)")
@@ -178,7 +180,7 @@ def _explain(args: argparse.Namespace, reporter: Reporter, session: Any, started
     if run_dir is not None:
         check_ended(run_dir)
     reporter.progress("load", 0, 2)
-    model = load_model(args.model)
+    model = load_model(args.model, args.model_sha256)
     header, values = read_csv(args.data)
     X, y, names, warnings = select_columns(model, header, values, args.target)
     for w in warnings:

@@ -15,15 +15,15 @@ from .._modelfile import ModelLoadError, detect_format, feature_names, load, n_f
 from ._model import ExplainError
 
 
-def load_model(path: str) -> Any:
+def load_model(path: str, sha256: Optional[str] = None) -> Any:
     """The model file as explain takes it (the loader serve uses); an XGBoost model as its Booster, whose
-    margin is explained."""
+    margin is explained. ``sha256``: the hash the user agreed to; other bytes are refused."""
     try:
         fmt = detect_format(path)
         if fmt == "torch":
             raise ExplainError(f"could not load {path}: it is a PyTorch checkpoint; explain takes scikit-learn "
                                "(pickle/joblib) and XGBoost models")
-        model, fmt = load(path, fmt)
+        model, fmt = load(path, fmt, sha256)
     except ModelLoadError as e:
         raise ExplainError(str(e)) from None
     return model.get_booster() if fmt.startswith("xgboost") else model

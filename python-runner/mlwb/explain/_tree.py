@@ -6,7 +6,9 @@ leaf), ``missing`` (the child a NaN goes to; -1: NaN is not allowed), ``feature`
 (training weight reaching the node) and the split rule: ``"le"`` (x <= t goes left: sklearn) or
 ``"lt"`` (x < t goes left: XGBoost). Comparisons use float32 inputs, as both libraries do.
 
-``walk`` goes down one tree, ``flatten`` numbers the nodes of a batch of walked trees together. Each leaf with a feature on its path gets
+``Walked`` numbers the nodes of all the trees together and gives each node its path from the root as
+arrays, by levels and sorting (no loop over nodes); ``Walked.paths`` is one batch of trees. Each leaf with a
+feature on its path gets
 its distinct path features ("slots", in order of first appearance from the root), each slot's zero
 fraction z (the product of the cover ratios of the splits on that feature: TreeSHAP's path-dependent
 expectation when the feature is unknown) and the splits deciding whether a row satisfies the slot (its
@@ -17,7 +19,7 @@ follows from its parent's: one pass down the trees gives every leaf's mask for a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -128,6 +130,11 @@ class Paths:
     cond_start: np.ndarray  # (pairs,) where each pair's splits start in cond_split
     constant: np.ndarray  # (outputs,) the values of single-leaf trees
     expected: np.ndarray  # (outputs,) E[f] of these trees under the cover distribution
+    leaf_parent: np.ndarray  # (L,) the parent node
+    leaf_parent_split: np.ndarray  # (L,) its split number
+    leaf_right: np.ndarray  # bool: the parent's right child
+    leaf_last_slot: np.ndarray  # the slot of the parent's feature
+    leaf_repeat: np.ndarray  # bool: that feature is also split on above the parent
 
     @property
     def pair_start(self) -> np.ndarray:
@@ -135,125 +142,155 @@ class Paths:
         return np.concatenate([[0], np.cumsum(self.leaf_k)])
 
 
-_Slot = Tuple[int, float, Tuple[Tuple[int, bool], ...]]  # feature, z, its splits (split, right)
-_Leaf = Tuple[int, int, Tuple[_Slot, ...], List[float]]  # k, node, slots, value
-_LevelRow = Tuple[int, int, int, bool, int, bool]  # child, parent, split, right, bit, repeat
+class Walked:
+    """Every tree's nodes numbered together, each node's root-to-node path split into its slots, all at once
+    (no loop over nodes): ``paths(a, b)`` is the batch of trees a..b-1."""
 
+    def __init__(self, trees: Sequence[Tree], n_outputs: int) -> None:
+        sizes = np.array([len(t.left) for t in trees], dtype=np.int64)
+        self.tree_start = off = np.concatenate([[0], np.cumsum(sizes)])
+        node_off = np.repeat(off[:-1], sizes)
+        glob = lambda a: np.where(a >= 0, a + node_off, -1)  # noqa: E731
+        left = glob(np.concatenate([t.left for t in trees]))
+        right = glob(np.concatenate([t.right for t in trees]))
+        missing = glob(np.concatenate([t.missing if t.missing is not None else np.full(len(t.left), -1) for t in trees]))
+        feature = np.concatenate([t.feature for t in trees])
+        cover = np.concatenate([t.cover for t in trees])
+        self.threshold = np.concatenate([t.threshold for t in trees])
+        self.strict = np.repeat(np.array([t.rule == "lt" for t in trees], dtype=bool), sizes)
+        self.value = np.vstack([t.value.reshape(len(t.left), n_outputs) for t in trees])
+        self.feature = feature
+        N = len(left)
+        # depth by levels from the roots; a node no root reaches takes no part
+        depth = np.full(N, -1, dtype=np.int64)
+        frontier = off[:-1]
+        d = 0
+        while frontier.size:
+            depth[frontier] = d
+            frontier = frontier[left[frontier] >= 0]
+            frontier = np.concatenate([left[frontier], right[frontier]])
+            d += 1
+        reached = depth >= 0
+        split = reached & (left >= 0)
+        internal = np.flatnonzero(split)
+        parent = np.full(N, -1, dtype=np.int64)
+        parent[left[internal]] = internal
+        parent[right[internal]] = internal
+        went_right = np.zeros(N, dtype=bool)
+        went_right[right[internal]] = True
+        self.split_rank = np.cumsum(split) - 1
+        self.is_split = split
+        self.nan_to = np.where(missing < 0, -1, (missing == left).astype(np.int64))  # -1: not routed, 1: left, 0: right
+        self.depth, self.parent, self.went_right = depth, parent, went_right
+        self.leaf = reached & (left < 0)
+        # edges: (node, an ancestor split on its path, the path's node below that split), nodes in order
+        owner = cur = np.flatnonzero(reached & (parent >= 0))
+        e_node, e_child = [], []
+        while cur.size:
+            e_node.append(owner)
+            e_child.append(cur)
+            up = parent[parent[cur]] >= 0
+            owner, cur = owner[up], parent[cur][up]
+        e_node_a = np.concatenate(e_node) if e_node else np.zeros(0, dtype=np.int64)
+        e_child_a = np.concatenate(e_child) if e_child else np.zeros(0, dtype=np.int64)
+        e_split = parent[e_child_a]
+        e_f = feature[e_split]
+        e_dep = depth[e_split]
+        o = np.lexsort((e_dep, e_f, e_node_a))  # by node, then feature, then depth
+        e_node_a, e_child_a, e_split, e_f, e_dep = e_node_a[o], e_child_a[o], e_split[o], e_f[o], e_dep[o]
+        c = cover[e_split]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(c > 0, cover[e_child_a] / np.where(c > 0, c, 1.0), 0.0)
+        first = np.r_[True, (e_node_a[1:] != e_node_a[:-1]) | (e_f[1:] != e_f[:-1])] if len(o) else np.zeros(0, dtype=bool)
+        gstart = np.flatnonzero(first)
+        gid = np.cumsum(first) - 1
+        g_node, g_f, g_d0 = e_node_a[gstart], e_f[gstart], e_dep[gstart]
+        g_z = np.multiply.reduceat(ratio, gstart) if len(gstart) else np.zeros(0)
+        go = np.lexsort((g_d0, g_node))  # a node's slots in order of first appearance from the root
+        gn = g_node[go]
+        node_first = np.flatnonzero(np.r_[True, gn[1:] != gn[:-1]]) if len(gn) else np.zeros(0, dtype=np.int64)
+        pos = np.arange(len(go)) - np.repeat(node_first, np.diff(np.r_[node_first, len(go)]))
+        g_slot = np.empty(len(go), dtype=np.int64)
+        g_slot[go] = pos
+        self.k = np.bincount(g_node, minlength=N)
+        e_slot = g_slot[gid]
+        # levels: the edge from each node's parent
+        step = e_child_a == e_node_a
+        self.lv_child = e_node_a[step]
+        self.lv_slot = e_slot[step]
+        self.lv_bit = (1 << self.lv_slot).astype(np.int64)
+        self.lv_repeat = ~first[step]
+        # slots and conditions, by node (groups and edges are sorted by node first)
+        self.g_node, self.g_f, self.g_z, self.g_slot = g_node, g_f, g_z, g_slot
+        self.e_node, self.e_split, self.e_slot, self.e_dep = e_node_a, e_split, e_slot, e_dep
+        self.e_right = went_right[e_child_a]
+        self.n_outputs = n_outputs
 
-@dataclass
-class TreePaths:
-    """One tree walked (nodes and splits numbered within the tree): what ``flatten`` merges."""
+    def tree_tables(self, max_k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per tree: (nodes, rows and width of the mask tables of its leaves with 1..max_k slots)."""
+        tree = np.repeat(np.arange(len(self.tree_start) - 1), np.diff(self.tree_start))
+        tab = self.leaf & (self.k >= 1) & (self.k <= max_k)
+        rows = np.bincount(tree[tab], weights=(1 << self.k[tab]).astype(np.float64), minlength=len(self.tree_start) - 1)
+        width = np.zeros(len(self.tree_start) - 1, dtype=np.int64)
+        np.maximum.at(width, tree[tab], self.k[tab])
+        return np.diff(self.tree_start), rows.astype(np.int64), width
 
-    n_nodes: int
-    split_f: List[int]
-    split_t: List[float]
-    split_nan: List[int]  # -1: NaN not routed, 0: right, 1: left
-    strict: bool
-    levels: Dict[int, List[_LevelRow]]
-    leaves: List[_Leaf]
-    constant: np.ndarray
-
-    def table_shape(self, max_k: int) -> Tuple[int, int]:
-        """(rows, width) of the mask tables of its leaves with at most ``max_k`` slots."""
-        ks = [leaf[0] for leaf in self.leaves if leaf[0] <= max_k]
-        return sum(1 << k for k in ks), max(ks, default=0)
-
-
-def walk(tree: Tree, n_outputs: int) -> TreePaths:
-    left, right, feature = tree.left.tolist(), tree.right.tolist(), tree.feature.tolist()
-    threshold, cover, values = tree.threshold.tolist(), tree.cover.tolist(), tree.value.tolist()
-    missing = tree.missing.tolist() if tree.missing is not None else None
-    out = TreePaths(len(left), [], [], [], tree.rule == "lt", {}, [], np.zeros(n_outputs))
-    leaves, split_f, split_t, split_nan = out.leaves, out.split_f, out.split_t, out.split_nan
-    # (node, depth, slots, the slots' features)
-    stack: List[Tuple[int, int, Tuple[_Slot, ...], Tuple[int, ...]]] = [(0, 0, (), ())]
-    while stack:
-        node, depth, slots, feats = stack.pop()
-        lo = left[node]
-        if lo < 0:
-            if slots:
-                leaves.append((len(slots), node, slots, values[node]))
-            else:
-                out.constant += values[node]
-            continue
-        s = len(split_f)
-        f = feature[node]
-        split_f.append(f)
-        split_t.append(threshold[node])
-        nan_to = missing[node] if missing is not None else -1
-        split_nan.append(-1 if nan_to < 0 else int(nan_to == lo))
-        c = cover[node]
-        repeat = f in feats
-        j = feats.index(f) if repeat else len(feats)
-        grown_feats = feats if repeat else feats + (f,)
-        level = out.levels.setdefault(depth, [])
-        keep = len(grown_feats) <= MASK_BITS
-        for child, is_right in ((lo, False), (right[node], True)):
-            ratio = cover[child] / c if c > 0 else 0.0
-            if repeat:
-                _, z, conds = slots[j]
-                grown = slots[:j] + ((f, z * ratio, conds + ((s, is_right),)),) + slots[j + 1:]
-            else:
-                grown = slots + ((f, ratio, ((s, is_right),)),)
-            if keep:
-                level.append((child, node, s, is_right, 1 << j, repeat))
-            stack.append((child, depth + 1, grown, grown_feats))
-    return out
-
-
-def flatten(trees: Sequence[TreePaths]) -> Paths:
-    """Merge walked trees into one batch: nodes and splits renumbered after each other."""
-    split_f: List[int] = []
-    split_t: List[float] = []
-    split_strict: List[bool] = []
-    split_nan: List[int] = []
-    levels: Dict[int, List[_LevelRow]] = {}
-    leaves: List[_Leaf] = []
-    constant = np.zeros(len(trees[0].constant))
-    nodes = 0
-    for t in trees:
-        splits = len(split_f)
-        split_f += t.split_f
-        split_t += t.split_t
-        split_strict += [t.strict] * len(t.split_f)
-        split_nan += t.split_nan
-        for depth, rows in t.levels.items():
-            levels.setdefault(depth, []).extend(
-                (c + nodes, p + nodes, s + splits, r, b, rep) for c, p, s, r, b, rep in rows)
-        leaves += [(k, node + nodes, slots, v, splits) for k, node, slots, v in t.leaves]
-        constant = constant + t.constant
-        nodes += t.n_nodes
-    return _arrays(nodes, split_f, split_t, split_strict, split_nan, levels, leaves, constant)
-
-
-def _arrays(n_nodes: int, split_f: List[int], split_t: List[float], split_strict: List[bool], split_nan: List[int],
-            levels: Dict[int, List[_LevelRow]], leaves: List[Tuple[int, int, Tuple[_Slot, ...], List[float], int]], constant: np.ndarray) -> Paths:
-    leaves.sort(key=lambda leaf: leaf[0])
-    L = len(leaves)
-    ks = [leaf[0] for leaf in leaves]
-    kmax = ks[-1] if leaves else 0
-    slots = [slot for leaf in leaves for slot in leaf[2]]  # every (leaf, slot) pair, leaf then slot order
-    in_leaf = np.arange(kmax)[None, :] < np.array(ks, dtype=np.int64)[:, None]
-    feature = np.zeros((L, kmax), dtype=np.int64)
-    feature[in_leaf] = [slot[0] for slot in slots]
-    z = np.ones((L, kmax))
-    z[in_leaf] = [slot[1] for slot in slots]
-    pair_split = [leaf[4] for leaf in leaves for _ in leaf[2]]  # where each pair's tree numbers its splits from
-    cond_start = np.cumsum([0] + [len(slot[2]) for slot in slots[:-1]]) if slots else np.zeros(0, dtype=np.int64)
-    cond_split = [c + base for slot, base in zip(slots, pair_split) for c, _ in slot[2]]
-    cond_right = [r for slot in slots for _, r in slot[2]]
-    value = np.array([leaf[3] for leaf in leaves], dtype=np.float64).reshape(L, -1)
-    expected = constant + (value * np.prod(z, axis=1)[:, None]).sum(axis=0)
-    nan = np.array(split_nan, dtype=np.int64)
-    lv = []
-    for depth in sorted(d for d in levels if levels[d]):
-        rec = np.array(levels[depth], dtype=np.int64)
-        lv.append(Level(child=rec[:, 0], parent=rec[:, 1], split=rec[:, 2], right=rec[:, 3:4].astype(bool),
-                        bit=rec[:, 4:5].astype(np.uint16), repeat=rec[:, 5:6].astype(bool)))
-    return Paths(
-        n_nodes=n_nodes, split_feature=np.array(split_f, dtype=np.int64), split_threshold=np.array(split_t, dtype=np.float64),
-        split_strict=np.array(split_strict, dtype=bool), split_nan_left=nan == 1, split_nan_ok=nan >= 0, levels=lv,
-        leaf_node=np.array([leaf[1] for leaf in leaves], dtype=np.int64), leaf_k=np.array(ks, dtype=np.int64),
-        leaf_feature=feature, leaf_z=z, leaf_value=value, cond_split=np.array(cond_split, dtype=np.int64),
-        cond_right=np.array(cond_right, dtype=bool), cond_start=np.array(cond_start, dtype=np.int64),
-        constant=constant, expected=expected)
+    def paths(self, a: int, b: int) -> Paths:
+        lo, hi = int(self.tree_start[a]), int(self.tree_start[b])
+        K = self.n_outputs
+        sl = slice(lo, hi)
+        s0 = int(self.split_rank[lo - 1]) + 1 if lo else 0
+        sp = np.flatnonzero(self.is_split[sl]) + lo
+        nan = self.nan_to[sp]
+        # levels, children in node order, grouped by their parent's depth
+        c0, c1 = np.searchsorted(self.lv_child, [lo, hi])
+        child = self.lv_child[c0:c1]
+        keep = self.k[child] <= MASK_BITS
+        child, bit, rep = child[keep], self.lv_bit[c0:c1][keep], self.lv_repeat[c0:c1][keep]
+        par = self.parent[child]
+        pd = self.depth[par]
+        levels = []
+        order = np.argsort(pd, kind="stable")
+        child, bit, rep, par, pd = child[order], bit[order], rep[order], par[order], pd[order]
+        bounds = np.flatnonzero(np.r_[True, pd[1:] != pd[:-1], True]) if len(pd) else np.zeros(1, dtype=np.int64)
+        for u, v in zip(bounds[:-1], bounds[1:]):
+            levels.append(Level(child=child[u:v] - lo, parent=par[u:v] - lo, split=self.split_rank[par[u:v]] - s0,
+                                right=self.went_right[child[u:v]][:, None], bit=bit[u:v, None].astype(np.uint16),
+                                repeat=rep[u:v, None]))
+        # leaves with a slot, sorted by k (stable: node order)
+        leaves = np.flatnonzero(self.leaf[sl]) + lo
+        constant = self.value[leaves[self.k[leaves] == 0]].sum(axis=0) if len(leaves) else np.zeros(K)
+        leaves = leaves[self.k[leaves] > 0]
+        leaves = leaves[np.argsort(self.k[leaves], kind="stable")]
+        L = len(leaves)
+        ks = self.k[leaves]
+        kmax = int(ks[-1]) if L else 0
+        rank = np.full(hi - lo, -1, dtype=np.int64)
+        rank[leaves - lo] = np.arange(L)
+        g0, g1 = np.searchsorted(self.g_node, [lo, hi])
+        gr = rank[self.g_node[g0:g1] - lo]
+        gm = gr >= 0
+        feature = np.zeros((L, kmax), dtype=np.int64)
+        z = np.ones((L, kmax))
+        feature[gr[gm], self.g_slot[g0:g1][gm]] = self.g_f[g0:g1][gm]
+        z[gr[gm], self.g_slot[g0:g1][gm]] = self.g_z[g0:g1][gm]
+        e0, e1 = np.searchsorted(self.e_node, [lo, hi])
+        er = rank[self.e_node[e0:e1] - lo]
+        em = np.flatnonzero(er >= 0) + e0
+        er = er[er >= 0]
+        eo = np.lexsort((self.e_dep[em], self.e_slot[em], er))  # pairs in leaf then slot order
+        em, er = em[eo], er[eo]
+        pair = er * max(kmax, 1) + self.e_slot[em]
+        cond_start = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else np.zeros(0, dtype=np.int64)
+        value = self.value[leaves]
+        at = np.searchsorted(self.lv_child, leaves)
+        parent = self.parent[leaves]
+        expected = constant + (value * np.prod(z, axis=1)[:, None]).sum(axis=0)
+        return Paths(
+            n_nodes=hi - lo, split_feature=self.feature[sp], split_threshold=self.threshold[sp],
+            split_strict=self.strict[sp], split_nan_left=nan == 1, split_nan_ok=nan >= 0, levels=levels,
+            leaf_node=leaves - lo, leaf_k=ks, leaf_feature=feature, leaf_z=z, leaf_value=value,
+            cond_split=self.split_rank[self.e_split[em]] - s0, cond_right=self.e_right[em],
+            cond_start=cond_start.astype(np.int64), constant=constant, expected=expected,
+            leaf_parent=parent - lo, leaf_parent_split=self.split_rank[parent] - s0, leaf_right=self.went_right[leaves],
+            leaf_last_slot=self.lv_slot[at], leaf_repeat=self.lv_repeat[at])

@@ -14,7 +14,9 @@ It is additive over leaves, so all the leaves of a batch of trees are processed 
    clears its slot's bit when the row goes the other way);
 3. per leaf, whichever is cheaper for this many rows (``table_k``): a lookup in the leaf's table of all
    2^k masks (Fast TreeSHAP v2, Yang 2021: O(2^k k) once, then O(k) per row), or the O(k^2) polynomial
-   per row (``_leafshap.polynomial_values``: deep paths, few rows);
+   per row (``_leafshap.polynomial_values``: deep paths, few rows). A split's two leaves ("twins") share one
+   table indexed by the parent's mask and the split's decision (2^(k_parent + 1) rows, the leaves' values folded
+   in) when both values lie in one output column: half the lookups, and no larger tables;
 4. the (leaf, slot) values times their leaves' values, summed by feature: one matmul (``_ByFeature``).
 Memory is bounded: a batch's tables take at most ``TABLE_BYTES`` (``KEEP_BYTES`` of them are kept for the
 next call), a chunk's work arrays ``CHUNK_BYTES``.
@@ -27,7 +29,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ._leafshap import h_table, leaf_tables, polynomial_values, shapley_weights
-from ._tree import MASK_BITS, Paths, TreeEnsemble, TreePaths, as_float32, flatten, walk
+from ._tree import MASK_BITS, Paths, TreeEnsemble, Walked, as_float32
 
 BATCH_NODES = 4096  # trees are flattened together until a batch has this many nodes
 TABLE_BYTES = 32 << 20
@@ -39,6 +41,7 @@ MAX_TABLE_K = 12
 # per row. Measured on the bench's 100-tree RandomForest (1,000 and 3 rows): 0.5, 2, 8 and 32 tried with
 # MAX_TABLE_K 10, 12 and 14; 2 and 12 were best (32 made 3 rows 3.5x slower, 0.5 made 1,000 rows a third slower).
 TABLE_ROWS = 2.0
+TWIN_TABLES = True  # a split's two leaves share one table (see _Plan._twins)
 
 
 def table_k(n_rows: int) -> int:
@@ -49,20 +52,19 @@ def table_k(n_rows: int) -> int:
     return k
 
 
-def _batches(trees: List[TreePaths]) -> List[List[TreePaths]]:
+def _batches(walked: Walked) -> List[Tuple[int, int]]:
     """Consecutive trees, up to BATCH_NODES nodes or TABLE_BYTES of tables (at the largest table_k) a batch."""
-    out: List[List[TreePaths]] = [[]]
-    nodes = rows = width = 0
-    for t in trees:
-        r, w = t.table_shape(MAX_TABLE_K)
-        if out[-1] and (nodes + t.n_nodes > BATCH_NODES or (rows + r) * max(width, w) * 8 > TABLE_BYTES):
-            out.append([])
-            nodes = rows = width = 0
-        out[-1].append(t)
-        nodes += t.n_nodes
-        rows += r
-        width = max(width, w)
-    return out
+    nodes, rows, width = (a.tolist() for a in walked.tree_tables(MAX_TABLE_K))
+    starts = [0]
+    n = r = w = 0
+    for i, (tn, tr, tw) in enumerate(zip(nodes, rows, width)):
+        if i > starts[-1] and (n + tn > BATCH_NODES or (r + tr) * max(w, tw) * 8 > TABLE_BYTES):
+            starts.append(i)
+            n = r = w = 0
+        n += tn
+        r += tr
+        w = max(w, tw)
+    return list(zip(starts, starts[1:] + [len(nodes)]))
 
 
 class _ByFeature:
@@ -136,9 +138,10 @@ class _Plan:
         self.t, self.width = t, width
         self.strict = "all" if p.split_strict.all() else "none" if not p.split_strict.any() else "mixed"
         # per row: the split inputs and decisions, the masks, table indices, gathered values (and a sorted copy)
-        self.row_bytes = 10 * len(p.split_feature) + 2 * p.n_nodes + 8 * t + 16 * t * width
         if t:
-            self._build_tables()
+            self._build_tables(kt)
+        units = len(self.unit_node) if t else 0
+        self.row_bytes = 10 * len(p.split_feature) + 2 * p.n_nodes + 8 * units + 16 * units * width
         pair0 = int(p.pair_start[t])
         self.cond0 = int(p.cond_start[pair0]) if t < len(k) else 0
         self.cond_start = p.cond_start[pair0:] - self.cond0
@@ -157,24 +160,88 @@ class _Plan:
     def chunk(self, n_rows: int) -> int:
         return max(1, min(n_rows, CHUNK_BYTES // max(1, self.row_bytes)))
 
-    def _build_tables(self) -> None:
+    def _twins(self, kt: int) -> np.ndarray:
+        """(m, 2) table leaves that are a split's two children (left, right) and can share one table: indexed
+        by the parent's mask and the split's decision, at most ``kt`` bits, the two values one output's multiples."""
+        p, t = self.p, self.t
+        par = p.leaf_parent[:t]
+        order = np.argsort(par, kind="stable")
+        same = np.flatnonzero(par[order][1:] == par[order][:-1])
+        a, b = order[same], order[same + 1]
+        swap = p.leaf_right[a]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        bits = p.leaf_k[a] + p.leaf_repeat[a]  # the parent's slots, and the decision
+        ok = (bits <= kt) & TWIN_TABLES
+        va, vb = p.leaf_value[a], p.leaf_value[b]
+        if va.shape[1] > 1:  # one output column carries both values
+            col = np.argmax(np.abs(va) + np.abs(vb), axis=1)
+            rest = np.ones_like(va, dtype=bool)
+            rest[np.arange(len(a)), col] = False
+            ok &= ~((va != 0) & rest).any(axis=1) & ~((vb != 0) & rest).any(axis=1)
+        a, b = a[ok], b[ok]
+        order = np.lexsort((p.leaf_repeat[a], p.leaf_k[a]))  # units of one table shape consecutive
+        return np.stack([a[order], b[order]], axis=1)
+
+    def _build_tables(self, kt: int) -> None:
+        """One table per unit: a leaf alone (rows: its 2^k masks) or twins (rows: parent mask x 2 + decision,
+        values already times each leaf's share of the unit's output)."""
         p, t, width = self.p, self.t, self.width
-        k = p.leaf_k[:t]
-        sizes = 1 << k
+        twins = self._twins(kt)
+        alone = np.ones(t, dtype=bool)
+        alone[twins.reshape(-1)] = False
+        single = np.flatnonzero(alone)
+        first = np.r_[single, twins[:, 0]]  # a unit's slots, features, and output: those of its first leaf
+        self.n_single = len(single)
+        k = p.leaf_k[first]
+        bits = np.r_[k[: len(single)], k[len(single):] + p.leaf_repeat[twins[:, 0]]]
+        sizes = 1 << bits
         self.base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.table = np.zeros((int(sizes.sum()), width))
-        a = 0
-        while a < t:
-            kg = int(k[a])
-            b = int(np.searchsorted(k, kg, side="right"))
-            step = max(1, CHUNK_BYTES // (8 * (kg + 2) << kg))  # leaf_tables' work arrays per leaf
-            for c in range(a, b, step):
-                d = min(b, c + step)
-                start = int(self.base[c])
-                self.table[start: start + ((d - c) << kg), :kg] = leaf_tables(p.leaf_z[c:d, :kg]).reshape(-1, kg)
-            a = b
+        self.unit_node = np.r_[p.leaf_node[single], p.leaf_parent[twins[:, 0]]]
+        self.twin_split = p.leaf_parent_split[twins[:, 0]]
+        value = p.leaf_value[first].copy()
+        scale = np.ones((len(twins), 2))
+        if len(twins):
+            va, vb = p.leaf_value[twins[:, 0]], p.leaf_value[twins[:, 1]]
+            col = np.argmax(np.abs(va) + np.abs(vb), axis=1)
+            r = np.arange(len(twins))
+            scale = np.stack([va[r, col], vb[r, col]], axis=1)
+            value[len(single):] = 0.0
+            value[len(single) + r, col] = 1.0
+        for u0, u1, fill in ((0, len(single), self._fill_single), (len(single), len(first), self._fill_twins)):
+            order = np.arange(u0, u1)
+            for kg in np.unique(k[u0:u1]).tolist():
+                fill(order[k[u0:u1] == kg], kg, single, twins, scale)
         valid = (np.arange(width)[None, :] < k[:, None]).reshape(-1)
-        self.by_feature = _ByFeature(p.leaf_feature[:t, :width].reshape(-1), np.repeat(p.leaf_value[:t], width, axis=0), valid)
+        self.by_feature = _ByFeature(p.leaf_feature[first, :width].reshape(-1), np.repeat(value, width, axis=0), valid)
+
+    def _fill_single(self, units: np.ndarray, kg: int, single: np.ndarray, twins: np.ndarray, scale: np.ndarray) -> None:
+        step = max(1, CHUNK_BYTES // (8 * (kg + 2) << kg))  # leaf_tables' work arrays per leaf
+        for c in range(0, len(units), step):
+            u = units[c: c + step]  # consecutive: the singles of one k are consecutive (leaves sorted by k)
+            start = int(self.base[u[0]])
+            self.table[start: start + (len(u) << kg), :kg] = leaf_tables(self.p.leaf_z[single[u], :kg]).reshape(-1, kg)
+
+    def _fill_twins(self, units: np.ndarray, kg: int, single: np.ndarray, twins: np.ndarray, scale: np.ndarray) -> None:
+        p = self.p
+        i = units - len(single)
+        rep = p.leaf_repeat[twins[i, 0]]
+        for r in (False, True):
+            sel = i[rep == r]
+            nb = kg + int(r)
+            rows = np.arange(1 << nb)
+            mp, d = (rows >> 1)[None, :], (rows & 1).astype(bool)[None, :]
+            step = max(1, CHUNK_BYTES // (8 * (2 * kg + 4) << nb))
+            for c in range(0, len(sel), step):
+                s = sel[c: c + step]
+                bit = (1 << p.leaf_last_slot[twins[s, 0]])[:, None]
+                out = np.zeros((len(s), 1 << nb, kg))
+                for side, toward in ((0, d), (1, ~d)):
+                    m = (mp & ~(bit * ~toward)) if r else (mp | (bit * toward))
+                    T = leaf_tables(p.leaf_z[twins[s, side], :kg])  # (n, 2^k, k)
+                    out += np.take_along_axis(T, m[:, :, None], axis=1) * scale[s, side][:, None, None]
+                start = int(self.base[s[0] + len(single)])  # consecutive units of one shape
+                self.table[start: start + (len(s) << nb), :kg] = out.reshape(-1, kg)
 
     def _decisions(self, XT: np.ndarray, has_nan: bool) -> np.ndarray:
         """(splits, rows) bool: the row goes left."""
@@ -209,7 +276,11 @@ class _Plan:
                 dbit *= lv.bit
                 Mp = M[lv.parent]
                 M[lv.child] = np.where(lv.repeat, Mp & ~(lv.bit ^ dbit), Mp | dbit)
-            idx = M[p.leaf_node[: self.t]].T + self.base  # (rows, leaves) int64
+            idx = M[self.unit_node].astype(np.int64)  # (units, rows)
+            s = self.n_single
+            idx[s:] <<= 1
+            idx[s:] += dec[self.twin_split]
+            idx = idx.T + self.base
             self.by_feature.add(np.take(self.table, idx, axis=0).reshape(n, -1), phi)
         if self.polys:
             toward = dec[p.cond_split[self.cond0:]]
@@ -224,7 +295,8 @@ class TreeExplainer:
 
     def __init__(self, ensemble: TreeEnsemble) -> None:
         self.ensemble = ensemble
-        self.batches = [flatten(b) for b in _batches([walk(t, ensemble.n_outputs) for t in ensemble.trees])] if ensemble.trees else []
+        walked = Walked(ensemble.trees, ensemble.n_outputs) if ensemble.trees else None
+        self.batches = [walked.paths(a, b) for a, b in _batches(walked)] if walked is not None else []
         self.expected_value = np.asarray(ensemble.offset, dtype=np.float64) + sum(
             (b.expected for b in self.batches), np.zeros(ensemble.n_outputs))
         self.n_leaves = sum(len(b.leaf_k) for b in self.batches)

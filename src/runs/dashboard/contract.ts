@@ -5,7 +5,7 @@ import type { LogLevel, RunStatus } from '../../store/records';
 import type { WireSeries, WireSummary } from '../charts/series-wire';
 import { int, level, optStr, pngDataUrl, range, str, stringList, width, xAxis } from '../charts/message-checks';
 
-export const DASHBOARD_PROTOCOL = 4;
+export const DASHBOARD_PROTOCOL = 5;
 
 /** What the webview keeps in its vscode state, so a reload brings the same run back. */
 export interface DashboardState {
@@ -45,7 +45,8 @@ export interface DashboardData {
   /** Params in key order, values shown as text (JSON for non-strings). */
   params: { key: string; value: string }[];
   metrics: WireSummary[];
-  files: { id: string; path: string; size?: number; description?: string }[];
+  /** `compare`: the executed notebook of a notebook run, which can be diffed against its source notebook. */
+  files: { id: string; path: string; size?: number; description?: string; compare?: true }[];
   /** The run's images (captured matplotlib figures and any PNG/JPEG/GIF it saved), oldest first. */
   figures: FigureRef[];
   /** Classification reports and confusion matrices the run kept (run files tagged "report"). */
@@ -121,10 +122,12 @@ export type FromDashboard =
   /** Open another run's dashboard (a nested run's parent or child). */
   | { type: 'openRun'; runId: string }
   | { type: 'revealFile'; path: string }
+  /** Compare the executed notebook with the run's source notebook (VS Code's diff editor). */
+  | { type: 'compareFile'; path: string }
   | { type: 'exportCsv'; key: string; xAxis: XAxis; range?: [number, number] }
   | { type: 'exportPng'; key: string; dataUrl: string };
 
-const TYPES = ['ready', 'axis', 'zoom', 'logs', 'setTags', 'setNotes', 'rename', 'openFile', 'revealFile', 'openRun', 'exportCsv', 'exportPng'] as const;
+const TYPES = ['ready', 'axis', 'zoom', 'logs', 'setTags', 'setNotes', 'rename', 'openFile', 'revealFile', 'compareFile', 'openRun', 'exportCsv', 'exportPng'] as const;
 
 export function parseFromDashboard(raw: unknown): FromDashboard {
   const type = messageType(raw, TYPES);
@@ -152,6 +155,7 @@ export function parseFromDashboard(raw: unknown): FromDashboard {
     }
     case 'openFile':
     case 'revealFile':
+    case 'compareFile':
       return { type, path: str(raw, 'path', 4096) };
     case 'openRun':
       return { type, runId: str(raw, 'runId', 200) };

@@ -2,6 +2,7 @@
 import type { MetricSummary, RunDetail } from '../../store/query-types';
 import { summaryToWire } from '../charts/series-wire';
 import type { DashboardData, RunReport } from './contract';
+import { EXECUTED_NOTEBOOK, isNotebookRun } from '../notebook-run';
 import { figureRefs } from './run-media';
 
 /** `reports`: the run's report files as the panel read them (see run-media.ts). */
@@ -31,7 +32,7 @@ export function dashboardData(run: RunDetail, reports: RunReport[] = []): Dashbo
     },
     params: Object.entries(run.params).map(([key, value]) => ({ key, value: paramText(value) })),
     metrics: run.metrics.map(summaryToWire),
-    files: run.files.map((f) => ({ id: f.id, path: f.path, size: f.size, description: f.description })),
+    files: run.files.map((f) => ({ id: f.id, path: f.path, size: f.size, description: f.description, ...(f.path === EXECUTED_NOTEBOOK && isNotebookRun(run) ? { compare: true as const } : {}) })),
     figures: figureRefs(run.files),
     reports,
   };

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { isNotebook } from '../../runner/launch-spec';
 import { log, showError } from '../../platform/log';
 import { PanelHost, type PanelKind } from '../../platform/webview-panel';
 import type { WorkspaceStore } from '../../platform/workspace-store';
@@ -236,6 +237,9 @@ export class RunDashboard implements vscode.Disposable {
       case 'openFile':
       case 'revealFile':
         return this.file(s, m.path, m.type === 'openFile');
+      case 'compareFile':
+        await vscode.commands.executeCommand('mlwb.compareNotebookWithSource', this.runId);
+        return;
       case 'openRun':
         await vscode.commands.executeCommand('mlwb.openRun', m.runId);
         return;
@@ -330,7 +334,8 @@ export class RunDashboard implements vscode.Disposable {
     const run = s.getRun(this.runId, { logLimit: 0 });
     if (!run?.files.some((f) => f.path === rel)) throw new Error(`run ${this.runId} has no file ${JSON.stringify(rel)}`);
     const uri = vscode.Uri.file(runFilePath(s.layout, this.runId, rel));
-    if (open) await vscode.commands.executeCommand('vscode.open', uri);
+    if (open && isNotebook(rel)) await vscode.commands.executeCommand('vscode.openWith', uri, 'jupyter-notebook');
+    else if (open) await vscode.commands.executeCommand('vscode.open', uri);
     else if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
     else await vscode.commands.executeCommand('revealFileInOS', uri);
   }

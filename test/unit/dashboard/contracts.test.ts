@@ -14,6 +14,7 @@ describe('run dashboard messages from the webview (untrusted input)', () => {
     assert.deepEqual(parseFromDashboard({ type: 'setTags', tags: ['a', 'b'] }), { type: 'setTags', tags: ['a', 'b'] });
     assert.deepEqual(parseFromDashboard({ type: 'rename', name: '  x ' }), { type: 'rename', name: 'x' });
     assert.deepEqual(parseFromDashboard({ type: 'openRun', runId: 'r1', x: 1 }), { type: 'openRun', runId: 'r1' });
+    assert.deepEqual(parseFromDashboard({ type: 'compareFile', path: 'notebook/executed.ipynb' }), { type: 'compareFile', path: 'notebook/executed.ipynb' });
     assert.equal(parseFromDashboard({ type: 'exportPng', key: 'k', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' }).type, 'exportPng');
   });
 
@@ -28,6 +29,7 @@ describe('run dashboard messages from the webview (untrusted input)', () => {
     ['an empty name', { type: 'rename', name: '  ' }],
     ['a non-PNG data URL', { type: 'exportPng', key: 'k', dataUrl: 'data:text/html;base64,PHNjcmlwdD4=' }],
     ['a file path that is not a string', { type: 'openFile', path: 7 }],
+    ['a compared file without a path', { type: 'compareFile' }],
     ['a run id that is not a string', { type: 'openRun', runId: ['r1'] }],
   ] as const) {
     it(`rejects ${what}`, () => assert.throws(() => parseFromDashboard(raw), BadMessage));

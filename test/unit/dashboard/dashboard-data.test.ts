@@ -35,6 +35,24 @@ describe('run dashboard data from a real store', () => {
     }
   });
 
+  it('marks a notebook run and lets its executed notebook be compared with the source, and no other file', async () => {
+    const root = tempStore();
+    new RunWriter(root, { id: 'nb-1', script: '/work/analysis.ipynb' })
+      .events({ t: 'file', op: 'save', id: 'f1', path: 'notebook/executed.ipynb', size: 10 }, { t: 'file', op: 'save', id: 'f2', path: 'model.pkl', size: 3 })
+      .finish();
+    new RunWriter(root, { id: 'py-1' }).events({ t: 'file', op: 'save', id: 'f3', path: 'notebook/executed.ipynb', size: 10 }).finish();
+    const store = await openStore(root);
+    try {
+      const d = dashboardData(store.getRun('nb-1')!);
+      assert.deepEqual(d.files.map((f) => [f.path, f.compare ?? false]), [['model.pkl', false], ['notebook/executed.ipynb', true]]);
+      assert.equal(dashboardData(store.getRun('py-1')!).files[0].compare, undefined, 'a script run that saved such a file has no source notebook');
+      const summaries = Object.fromEntries(store.listRuns().runs.map((r) => [r.id, r.notebook ?? false]));
+      assert.deepEqual(summaries, { 'nb-1': true, 'py-1': false });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('finds the metrics that gained points between two passes (what a live update re-sends)', async () => {
     const root = tempStore();
     const w = new RunWriter(root, { id: 'run-2' }).metric('a', [1, 2]).metric('b', [1]);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseDotenv } from '../../../src/runner/dotenv';
 import { parseNvidiaSmi, queryGpus } from '../../../src/runner/gpus';
-import { quoteArgs, runnerInvocation, splitArgs, terminalName } from '../../../src/runner/launch-spec';
+import { notebookParams, quoteArgs, runnerInvocation, splitArgs, terminalName } from '../../../src/runner/launch-spec';
 import { installCommand, probePython } from '../../../src/runner/python-probe';
 
 // No GPU on these machines: nvidia-smi output is a recorded sample (a stand-in, as its name says).
@@ -61,6 +61,18 @@ describe('launch specs', () => {
     assert.equal(inv.env.CUDA_VISIBLE_DEVICES, '1');
     assert.equal(runnerInvocation({ ...spec, gpus: [] }, '/r', '/p', '/s', {}).env.CUDA_VISIBLE_DEVICES, '', 'CPU only hides every GPU');
     assert.equal('CUDA_VISIBLE_DEVICES' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false);
+  });
+
+  it('runs a notebook as `mlwb run NB.ipynb --param ...`: script-style arguments become its parameters', () => {
+    const inv = runnerInvocation({ ...spec, script: '/w/analysis.ipynb', args: ['--lr', '0.1', 'depth=3', '--label=tuned', '--max-iter', '5', '--verbose'] }, '/r', '/p', '/s', {});
+    assert.deepEqual(inv.args, ['-m', 'mlwb', 'run', '/w/analysis.ipynb',
+      '--param', 'lr=0.1', '--param', 'depth=3', '--param', 'label=tuned', '--param', 'max_iter=5', '--param', 'verbose=true']);
+    assert.equal(terminalName({ ...spec, script: '/w/analysis.ipynb' }), 'mlwb: analysis.ipynb');
+    const recorded = notebookParams(['--param', 'lr=0.1', '-p', 'x=[1, 2]', '--param=y=a b']);
+    assert.deepEqual(recorded, ['--param', 'lr=0.1', '-p', 'x=[1, 2]', '--param=y=a b'], 'a rerun\'s recorded --params convert to themselves');
+    assert.deepEqual(notebookParams(['--lr', '-0.5']), ['--param', 'lr=-0.5'], 'a negative number is a value, not a flag');
+    assert.deepEqual(notebookParams(['stray']), ['stray'], 'left for the runner to refuse by name');
+    assert.deepEqual(runnerInvocation({ ...spec, args: ['--lr', '0.1'] }, '/r', '/p', '/s', {}).args.slice(3), ['/w/train.py', '--lr', '0.1'], 'a script keeps its arguments');
   });
 
   it('names the .env file\'s variables in MLWB_SECRET_ENV, so the runner masks their values in captured output', () => {

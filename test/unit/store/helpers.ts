@@ -35,6 +35,8 @@ export interface RunFixture {
   pid?: number;
   tags?: string[];
   parent?: string;
+  /** run.json's script.path (default train.py). */
+  script?: string;
 }
 
 export function appendLines(file: string, records: readonly unknown[]): void {
@@ -58,7 +60,7 @@ export class RunWriter {
       name: f.name ?? `train-${f.id.slice(-6)}`,
       experiment: { id: exp, name: exp.split('/').pop() ?? exp },
       created: f.created ?? now(),
-      script: { path: 'train.py', sha256: 'abc' },
+      script: { path: f.script ?? 'train.py', sha256: 'abc' },
       argv: ['train.py', '--lr', '0.1'],
       cwd: '/work',
       host: f.host ?? os.hostname(),
