@@ -8,12 +8,13 @@ import { registerCommand } from './platform/commands';
 import { log } from './platform/log';
 import { WorkspaceStore } from './platform/workspace-store';
 import { registerRunCommands } from './runs/run-commands';
+import { registerRunDiff } from './runs/diff/run-diff';
 import { registerRunPanels, type RunPanels } from './runs/panel-commands';
 import { registerNotebookRunCommands } from './runs/notebook-commands';
 import { registerRunsViewCommands } from './runs/runs-view-commands';
 import { RunsView } from './runs/runs-view';
 import { ModelsView } from './registry/models-view';
-import { registerRegistryCommands } from './registry/registry-commands';
+import { registerRegistryCommands, type Gatekeeper } from './registry/registry-commands';
 import { VersionPanels, VERSION_VIEW_TYPE } from './registry/version-panel/version-panel';
 import { RunCommands } from './runner/run-commands';
 import { RunManager } from './runner/run-manager';
@@ -102,10 +103,12 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
   const runPanels = registerRunPanels(context.extensionUri, store, selectedRuns);
   for (const d of runPanels.disposables) owner.track(d);
   for (const d of registerNotebookRunCommands(store)) owner.track(d);
+  for (const d of registerRunDiff(store, selectedRuns)) owner.track(d);
 
   const models = owner.track(new ModelsView(store));
   const versions = owner.track(new VersionPanels(context.extensionUri, store));
-  for (const d of registerRegistryCommands(store, models, versions)) owner.track(d);
+  const gatekeeper: { current?: Gatekeeper } = {};
+  for (const d of registerRegistryCommands(store, models, versions, gatekeeper)) owner.track(d);
   owner.track(vscode.window.registerWebviewPanelSerializer(VERSION_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => versions.revive(panel, state) }));
   owner.track(store.onDidChange((changed) => void versions.update(changed)));
 
@@ -125,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): WorkbenchApi {
 
   const explain = registerExplain(context, store, (d) => owner.track(d));
   const evaluate = registerEvaluate(context, store, (d) => owner.track(d));
+  gatekeeper.current = evaluate.gate;
 
   const datasets = registerDatasetCommands(context.extensionUri);
   for (const d of datasets.disposables) owner.track(d);

@@ -18,8 +18,8 @@ import sys
 from typing import List, Optional
 
 USAGE = """\
-usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--no-trackers] [--run-id ID]
-                         script.py [args...]
+usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [--no-trackers] [--no-code-snapshot]
+                         [--no-data-inputs] [--run-id ID] script.py [args...]
        python -m mlwb serve --model PATH [--host 127.0.0.1] [--port 0] [--token T] [--max-batch 64]
                             [--max-wait-ms 5] [--max-body-mb 16] [--name NAME] [--version N]
        python -m mlwb predict --model PATH --input CSV [--output CSV] [--chunk-rows 10000] [--proba]
@@ -27,14 +27,14 @@ usage: python -m mlwb run [--experiment NAME] [--name RUN_NAME] [--no-autolog] [
        python -m mlwb tune --spec SPEC.json|yaml [--script train.py] [--n-trials N] [--timeout S] [--sampler S]
                            [--n-jobs N] [--experiment NAME] [--name RUN_NAME] [--no-autolog]
                            [--storage PATH --worker] [--run-id ID]
-       python -m mlwb explain --model PATH --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
+       python -m mlwb explain --model PATH [--model-sha256 HEX] --data CSV [--target COL] [--out DIR] [--run RUN_ID] [...]
        python -m mlwb evaluate --model PATH [--model PATH2] [--model-sha256 HEX ...] --data CSV --target COL
                                [--out DIR] [--run RUN_ID]
        python -m mlwb signature --data CSV [--target COL] [--source training|evaluation]
        python -m mlwb smoke --model PATH [--model-sha256 HEX] --data CSV [--target COL] [--requests 300]
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] net.mlwb-model.json [--epochs N] [--batch-size N]
                           [--max-samples N] [--seed N] [--lr X]
-       python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] --input JSON
+       python -m mlwb infer --weights WEIGHTS.pt [--spec SPEC.mlwb-model.json] [--sha256 HEX] --input JSON
        python -m mlwb run [--experiment NAME] [--name RUN_NAME] NOTEBOOK.ipynb [--param NAME=VALUE ...]
        python -m mlwb info
        python -m mlwb --version
@@ -49,6 +49,10 @@ OmegaConf. Options (before the script):
                       (metrics, reports, figures, argparse/OmegaConf params, XGBoost: mlwb/capture/)
   --no-trackers       leave MLflow / W&B / TensorBoard calls alone (no stand-ins where they are missing, no
                       mirroring into the run where they are installed)
+  --no-code-snapshot  keep no copy of the script and the workspace's Python files it imported (the runs' code
+                      diff; .mlwb/code/ holds each content once, code.json in the run lists them)
+  --no-data-inputs    do not record the workspace data files the script reads (path, size, sha256 in the run's
+                      inputs.json; an audit hook on open)
   --run-id ID         continue run ID, created ahead of this process (a Slurm job submitted from VS Code:
                       run.json and a queued status exist); refused if it is missing or has already ended
 
@@ -67,7 +71,7 @@ class UsageError(Exception):
 
 
 def _parse_run(argv: List[str]) -> dict:
-    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None, "trackers": True}
+    opts: dict = {"experiment": None, "run_name": None, "autolog": True, "run_id": None, "trackers": True, "code_snapshot": True, "data_inputs": True}
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -90,6 +94,10 @@ def _parse_run(argv: List[str]) -> dict:
             opts["autolog"] = False
         elif arg == "--no-trackers":
             opts["trackers"] = False
+        elif arg == "--no-code-snapshot":
+            opts["code_snapshot"] = False
+        elif arg == "--no-data-inputs":
+            opts["data_inputs"] = False
         elif arg in ("-h", "--help"):
             raise SystemExit(_help())
         else:
@@ -189,7 +197,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if script.lower().endswith(".ipynb"):
         return _run_notebook(opts)
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
-               run_id=opts["run_id"], trackers=opts["trackers"])
+               run_id=opts["run_id"], trackers=opts["trackers"], code_snapshot=opts["code_snapshot"],
+               data_inputs=opts["data_inputs"])
 
 
 def _run_spec(opts: dict) -> int:
@@ -227,7 +236,8 @@ def _run_notebook(opts: dict) -> int:
         sys.stderr.write(f"mlwb: {os.path.basename(script)}: {e}\n")
         return 2
     return run(script, opts["args"], experiment=opts["experiment"], run_name=opts["run_name"], autolog=opts["autolog"],
-               main=lambda: _notebook.execute(script, params), run_id=opts["run_id"], trackers=opts["trackers"])
+               main=lambda: _notebook.execute(script, params, opts["autolog"], opts["trackers"]), run_id=opts["run_id"],
+               trackers=opts["trackers"])
 
 
 def cli() -> None:

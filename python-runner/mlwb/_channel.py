@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from ._protocol import HANDSHAKE, PIPE_ENV, PROTOCOL_VERSION
+from ._protocol import HANDSHAKE, PIPE_ENV, PROTOCOL_VERSION, SECRET_ENV
 from ._rpc import RpcClient, RpcError, open_transport
 
 CONNECT_TIMEOUT_S = 5.0
@@ -27,8 +27,8 @@ def say(message: str) -> None:
 def connect(capabilities: List[str], handlers: Dict[str, Callable[[Any], Any]],
             on_close: Optional[Callable[[], None]] = None, pipe: Optional[str] = None,
             fallback: str = "carrying on without it") -> Optional[RpcClient]:
-    """Connect to ``pipe`` (default ``$MLWB_RPC_PIPE``) and shake hands within ~5 s; None (said once on
-    stderr, ending with ``fallback``) when that fails."""
+    """Connect to ``pipe`` (default ``$MLWB_RPC_PIPE``) and shake hands within ~5 s, presenting the session's
+    secret (``$MLWB_RPC_SECRET``); None (said once on stderr, ending with ``fallback``) when that fails."""
     pipe = pipe or os.environ.get(PIPE_ENV)
     if not pipe:
         return None
@@ -46,6 +46,9 @@ def connect(capabilities: List[str], handlers: Dict[str, Callable[[Any], Any]],
         "python": {"executable": sys.executable, "version": sys.version.split()[0]},
         "pid": os.getpid(), "capabilities": capabilities,
     }
+    secret = os.environ.get(SECRET_ENV)
+    if secret:
+        params["secret"] = secret  # the extension refuses a handshake without its session's secret
     try:
         result = rpc.request(HANDSHAKE, params, timeout=max(0.1, deadline - time.monotonic()))
     except (RpcError, TimeoutError, OSError) as e:

@@ -207,6 +207,16 @@ class Experiment:
             register(self)
         return self
 
+    def _attach(self, run_dir: Path) -> "Experiment":
+        """Write into a run that another process holds open and ends (the kernel of ``mlwb run NB.ipynb`` writes into
+        the runner's run): nothing is recorded on attaching, and this process never ends the run by itself."""
+        with self._lock:
+            if self._run is not None:
+                raise RuntimeError(f"experiment {self._ref['id']!r} already has an open run")
+            self._run = _Run(run_dir.name, run_dir, Journal(run_dir / "events.jsonl"), FileTable(run_dir / "files"))
+            self._status = "running"
+        return self
+
     def _claim(self) -> bool:
         """Under ``python -m mlwb run``: take over the run the runner started for the script, if still
         unclaimed (the first Experiment started in the process gets it). Called with the lock held."""

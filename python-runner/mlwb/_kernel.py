@@ -25,6 +25,7 @@ CELLS_FILE = "notebook/cells.py"
 VSCODE_NOTEBOOK_VAR = "__vsc_ipynb_file__"
 SESSION_ENV = "JPY_SESSION_NAME"
 RUNNER_RUN_ENV = "MLWB_NOTEBOOK_RUN"  # set by `python -m mlwb run NB.ipynb` for the kernel it starts
+HOOKS_ENV = "MLWB_NOTEBOOK_HOOKS"  # what that kernel installs: "autolog,trackers" (--no-autolog / --no-trackers drop them)
 
 _tracked: "Optional[Experiment]" = None
 _saved: Dict[str, int] = {}  # run id -> how many cells its notebook/cells.py holds (flush is called often)
@@ -104,9 +105,9 @@ def start_tracking() -> "Optional[Experiment]":
     from ._experiment import Experiment
     from ._store import resolve_store
 
-    if runner_run() is not None:
-        print(f"mlwb: this notebook is executed by `python -m mlwb run` as run {runner_run()}: it is tracked there")
-        return None
+    rid = runner_run()
+    if rid is not None:
+        return _attach_runner_run(rid)
     current = _ambient.owner()
     if current is not None:
         print(f"mlwb: already tracking this notebook as run {current.id}")
@@ -124,6 +125,41 @@ def start_tracking() -> "Optional[Experiment]":
     print(f"mlwb: tracking {where} as run {exp.id} of experiment {exp._ref['id']!r}: scikit-learn fits, metrics, "
           f"figures and MLflow/W&B/TensorBoard calls go to it, and the executed cells are saved with it "
           f"(`%unload_ext mlwb` ends it)")
+    return exp
+
+
+def _attach_runner_run(run_id: str) -> "Optional[Experiment]":
+    """The kernel of ``mlwb run NB.ipynb`` (which loads this extension at its start) writes into the runner's run, as a
+    script's process does: the SDK claims it, autolog and the capture hooks log into it; the runner ends it."""
+    import atexit
+    import json
+
+    from . import _ambient, _autolog, _tune_optuna, capture, compat
+    from ._experiment import Experiment
+    from ._store import resolve_store
+
+    current = _ambient.owner()
+    if current is not None:
+        return current
+    store = resolve_store()
+    run_dir = store / "runs" / run_id
+    try:
+        manifest = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        print(f"mlwb: cannot write into run {run_id} from this kernel: {e}", file=sys.stderr)
+        return None
+    exp = Experiment(str(manifest["experiment"]["id"]), run_name=manifest.get("name"))._attach(run_dir)
+    _ambient.offer(exp, store, None)
+    hooks = os.environ.get(HOOKS_ENV, "autolog,trackers").split(",")
+    if "autolog" in hooks:
+        _autolog.install()
+        _tune_optuna.install()
+        capture.install()
+    if "trackers" in hooks:
+        compat.install()
+    run = exp._run
+    if run is not None:
+        atexit.register(run.journal.close)  # what the kernel logged, written before it exits (the runner writes the end)
     return exp
 
 

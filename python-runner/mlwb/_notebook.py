@@ -7,13 +7,15 @@ shut down and the run ends *cancelled*.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import tempfile
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+import warnings
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 PACKAGES = (("nbformat", "python3-nbformat"), ("nbclient", "python3-nbclient"), ("ipykernel", "python3-ipykernel"))
 EXECUTED_FILE = "notebook/executed.ipynb"
@@ -70,10 +72,43 @@ def load(path: str) -> Any:
     import nbformat
 
     try:
-        nb = nbformat.read(path, as_version=4)
+        with _quiet_format_warnings():
+            nb = nbformat.read(path, as_version=4)
     except Exception as e:  # JSON or schema errors: say which file
         raise NotebookError(f"{os.path.basename(path)} is not a readable notebook: {e}") from None
     return nb
+
+
+def code_of(path: str) -> str:
+    """A notebook's code cells as one Python module (standard library only): what a tuning spec's objective
+    is read from when its ``script`` is a notebook. IPython's magics and shell escapes (``%``, ``!``) become
+    comments (``%%`` cells are left out); line numbers stay those of each cell within the module."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            nb = json.load(f)
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise NotebookError(f"{os.path.basename(path)} is not a readable notebook: {e}") from None
+    parts: List[str] = []
+    for k, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if source.lstrip().startswith("%%"):
+            continue
+        lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        parts.append(f"# -- cell {k}\n" + "\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+@contextlib.contextmanager
+def _quiet_format_warnings() -> Iterator[None]:
+    """nbformat warns on every read and write of a v4.5 notebook whose cells lack ids (hand-written or generated
+    ones): that is about the file, not the user's code, and would otherwise land in the run's log twice."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(Code c|C)ell is missing an id field")
+        yield
 
 
 def inject_parameters(nb: Any, params: Dict[str, Any]) -> None:
@@ -135,7 +170,7 @@ def _client_class() -> Any:
     return StreamingClient
 
 
-def execute(path: str, params: Dict[str, Any]) -> None:
+def execute(path: str, params: Dict[str, Any], autolog: bool = True, trackers: bool = True) -> None:
     """Run the notebook cell by cell on a kernel (the run's ``main``); the executed notebook becomes a run file."""
     from nbclient.exceptions import CellExecutionError
     from . import _ambient
@@ -146,13 +181,14 @@ def execute(path: str, params: Dict[str, Any]) -> None:
     exp = _ambient.owner()
     if exp is not None and params:
         exp.params.set(**params)
-    if exp is not None and exp.id:  # the kernel's own runs nest in this one; its %load_ext mlwb starts none
-        from ._kernel import RUNNER_RUN_ENV
+    if exp is not None and exp.id:  # the kernel loads mlwb as an IPython extension and writes into this run
+        from ._kernel import HOOKS_ENV, RUNNER_RUN_ENV
 
         os.environ[RUNNER_RUN_ENV] = exp.id
+        os.environ[HOOKS_ENV] = ",".join(h for h, on in (("autolog", autolog), ("trackers", trackers)) if on)
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     n = sum(1 for _, c in code if not _injected(c))  # "cell k of n" counts the notebook's own cells
-    client = _client_class()(nb, timeout=None, allow_errors=False, record_timing=True,
+    client = _client_class()(nb, timeout=None, allow_errors=False, record_timing=True, extra_arguments=["--ext=mlwb"],
                              resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     state: Dict[str, Any] = {"error": None, "done": threading.Event(), "cell": None}
 
@@ -228,7 +264,8 @@ def _save_executed(nb: Any) -> None:
     fd, tmp = tempfile.mkstemp(suffix=".ipynb")
     os.close(fd)
     try:
-        nbformat.write(nb, tmp)
+        with _quiet_format_warnings():
+            nbformat.write(nb, tmp)
         exp.files().save(tmp, to=EXECUTED_FILE, description="the notebook as executed, with its outputs")
     finally:
         os.unlink(tmp)

@@ -14,6 +14,9 @@ PROTOCOL_VERSION = 1
 
 PIPE_ENV = "MLWB_RPC_PIPE"
 """Environment variable carrying the pipe name to the runner; absent when run from a plain terminal."""
+SECRET_ENV = "MLWB_RPC_SECRET"
+"""Environment variable carrying the session's secret, which the handshake presents (the extension refuses a
+handshake without it: the first process to reach the pipe is not trusted for being first)."""
 
 # -- method names -------------------------------------------------------------------------------
 # Runner -> extension: requests.
@@ -51,12 +54,16 @@ class PythonRef(TypedDict):
     version: str
 
 
-class HandshakeParams(TypedDict):
+class _HandshakeParamsBase(TypedDict):
     protocol: int
     runner: str  # mlwb package version
     python: PythonRef
     pid: int
     capabilities: List[str]  # e.g. "cancel", "systemInfo", "sklearn.autolog", "torch", "optuna", "psutil"
+
+
+class HandshakeParams(_HandshakeParamsBase, total=False):
+    secret: str  # from SECRET_ENV, when set
 
 
 class _HandshakeResultBase(TypedDict):

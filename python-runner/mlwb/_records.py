@@ -217,6 +217,73 @@ class TuningCompleteRecord(_TuningCompleteBase, total=False):
     error: str
 
 
+# -- registry/events.jsonl (written by the extension; mirrored here so both sides name the same fields) ------
+# Evaluation (issue 22): a model's pinned evaluation data, a version's signature, the promotion gate's outcome.
+
+class EvaluationDataRef(TypedDict, total=False):
+    path: str  # relative to the store's parent (the workspace), '/'-separated; else absolute
+    sha256: str  # required
+    size: int
+    target: str
+
+
+class GateRecord(TypedDict, total=False):
+    outcome: Literal["passed", "overridden", "blocked"]  # required
+    rule: Dict[str, Any]  # required: {metric?, maxDrop, mode: "block"|"warn"}
+    problems: List[str]
+    metric: str
+    higherIsBetter: bool
+    challenger: float
+    production: float
+    productionVersion: int
+    drop: float
+    interval: List[float]
+    data: Dict[str, Any]
+    signature: Dict[str, Any]  # {compatible, problems}
+    smoke: Dict[str, Any]  # {requests, errors, p50_ms?, p95_ms?, error?}: `python -m mlwb smoke`'s line
+    evidence: str  # the comparison.json / evaluation.json, store-relative
+
+
+class _RegistryBase(TypedDict):
+    v: int
+    t: str
+    ts: float
+    id: str
+    model: str
+
+
+class ModelEvaluationDataRecord(_RegistryBase):
+    """``model.evaluation_data``: pins (or, with ``data: None``, unpins) the model's evaluation CSV."""
+
+    data: Optional[EvaluationDataRef]
+
+
+class VersionSignatureRecord(_RegistryBase):
+    """``version.signature``: the columns of ``python -m mlwb signature`` / ``autolog/signature.json``."""
+
+    version: int
+    columns: List[Dict[str, Any]]
+    source: str
+
+
+class VersionGateRecord(_RegistryBase):
+    """``version.gate``: a promotion the gate blocked (no stage change). A gated ``version.stage`` carries ``gate``."""
+
+    version: int
+    to: str
+    gate: GateRecord
+
+
+class VersionThresholdRecord(_RegistryBase):
+    """``version.threshold``: a binary classifier's decision threshold on P(positive) (``serve --threshold``); None clears it."""
+
+    version: int
+    threshold: Optional[float]
+
+
+REGISTRY_EVALUATION_TYPES = ("model.evaluation_data", "version.signature", "version.gate", "version.threshold")
+
+
 RunEvent = Union[StatusRecord, HeartbeatRecord, ParamsRecord, MetricsRecord, LogRecord, FileRecord, TagsRecord, ClaimedRecord,
                  SchedulerRecord, ProcessRecord, TuningSessionRecord, TuningTrialRecord, TuningCompleteRecord]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _ambient, _autolog, _scheduled, _sysmetrics, _tune_optuna, capture, compat
+from . import _ambient, _autolog, _code_snapshot, _data_inputs, _scheduled, _sysmetrics, _tune_optuna, capture, compat
 from ._capture import TeeStream
 from ._encode import dumps
 from ._channel import connect, say
@@ -290,12 +290,14 @@ def _print_stderr(text: str) -> None:
 
 def run(script: str, args: List[str], experiment: Optional[str] = None, run_name: Optional[str] = None,
         autolog: bool = True, main: Optional[Callable[[], Any]] = None, run_id: Optional[str] = None,
-        trackers: bool = True) -> int:
+        trackers: bool = True, code_snapshot: bool = True, data_inputs: bool = True) -> int:
     """Run ``script`` tracked; returns the exit code ``python script.py args`` would have had.
 
     ``main``: run this instead of the script (``python -m mlwb tune``); ``script`` is still what the run records.
     ``run_id``: continue that run, created ahead of this process (a Slurm job's run, queued at submission).
     ``trackers``: MLflow / W&B / TensorBoard calls reach the run (stand-ins where missing, mirrors where installed).
+    ``code_snapshot``: keep the script and the workspace's Python files it imported (``_code_snapshot``).
+    ``data_inputs``: record the workspace data files the script reads (``_data_inputs``).
     """
     started = time.monotonic()
     path = Path(script)
@@ -307,6 +309,7 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         except _scheduled.NotContinuable as e:
             say(str(e))
             return 2
+    script_bytes = _code_snapshot.read_script(path) if code_snapshot else None
     session = Session()
     previous_sigterm = _on_sigterm(session)
     pipe = os.environ.get(PIPE_ENV)
@@ -340,6 +343,10 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         "argv": mask_argv(sys.argv), "pid": os.getpid(),
     })
     session.on_log("info", f"run {run_.id} of experiment {exp._ref['id']!r}: {' '.join(mask_argv(sys.argv))}")
+    if code_snapshot:
+        session.on_log("info", _code_snapshot.ANNOUNCEMENT)
+    if data_inputs:
+        session.on_log("info", _data_inputs.ANNOUNCEMENT)
     run_.journal.flush()
 
     tees = _capture(run_.journal, redact)
@@ -351,7 +358,10 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
     if trackers:
         compat.install()
 
+    if data_inputs:
+        _data_inputs.start(_code_snapshot.workspace_of(store, path), store)
     outcome = execute(script, session, main)
+    read_files = _data_inputs.stop() if data_inputs else []
 
     # The end: nothing below may be interrupted by a late Ctrl+C/cancel.
     previous_sigint = _ignore_sigint()
@@ -365,6 +375,13 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         for tee in tees:
             tee.finish()
         _restore(tees)
+        if code_snapshot:
+            _snapshot_code(store, run_.dir, path, script_bytes, session)
+        if data_inputs:
+            try:
+                _data_inputs.write(store, run_.dir, _code_snapshot.workspace_of(store, path), read_files)
+            except Exception as e:  # never fails the run
+                session.on_log("warn", f"data inputs: not recorded: {type(e).__name__}: {e}")
         holder = _ambient.owner()  # the experiment holding the run if it is still open
         if holder is not None:
             fields: Dict[str, Any] = {"exit_code": outcome.exit_code}
@@ -389,6 +406,18 @@ def run(script: str, args: List[str], experiment: Optional[str] = None, run_name
         _restore_handler(previous_sigint)
         _restore_handler(previous_sigterm, signal.SIGTERM)
     return outcome.exit_code
+
+
+def _snapshot_code(store: Path, run_dir: Path, script: Path, script_bytes: Optional[bytes], session: Session) -> None:
+    """The run's code snapshot (announced when the run starts); what it left out or a failure is said in VS Code's
+    output for the run (run/log, as the capture hooks say what they do), and never fails the run."""
+    try:
+        doc, _ = _code_snapshot.snapshot(store, run_dir, script, script_bytes)
+    except Exception as e:  # a full disk, a permission: the run's outcome does not depend on it
+        session.on_log("warn", f"code snapshot failed: {type(e).__name__}: {e}")
+        return
+    if doc.get("capped"):
+        session.on_log("warn", f"code snapshot: left out {doc['capped']}")
 
 
 def _on_sigterm(session: Session) -> Any:

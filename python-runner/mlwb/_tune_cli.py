@@ -225,7 +225,17 @@ def script_objective(script: str, name: Optional[str], spec: Dict[str, Any]) -> 
     from . import tune
 
     before = len(tune._registered)
-    namespace = runpy.run_path(script, run_name="__mlwb_tune__")
+    if script.lower().endswith(".ipynb"):  # a notebook's code cells, run as one module
+        from ._notebook import NotebookError, code_of
+
+        try:
+            code = compile(code_of(script), script, "exec")
+        except (NotebookError, SyntaxError) as e:
+            raise SpecError(f"{script}: {e}") from None
+        namespace: Dict[str, Any] = {"__name__": "__mlwb_tune__", "__file__": script}
+        exec(code, namespace)
+    else:
+        namespace = runpy.run_path(script, run_name="__mlwb_tune__")
     fn = None
     if name:
         fn = namespace.get(name)

@@ -14,7 +14,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 
 class FakeExtension:
-    def __init__(self, accept_handshake: bool = True, answer_handshake: bool = True) -> None:
+    def __init__(self, accept_handshake: bool = True, answer_handshake: bool = True, secret: Optional[str] = None) -> None:
+        """``secret``: accept only a handshake presenting it (as the extension checks its session's secret)."""
+        self.secret = secret
         self.dir = tempfile.mkdtemp(prefix="mlwb-", dir="/tmp")  # AF_UNIX paths must stay short
         self.path = os.path.join(self.dir, "rpc.sock")
         self.accept_handshake = accept_handshake
@@ -60,9 +62,12 @@ class FakeExtension:
                 msg = json.loads(body)
                 self.messages.append(msg)
                 if msg.get("method") == "runner/handshake" and self.answer_handshake:
+                    presented = (msg.get("params") or {}).get("secret")
+                    ok = self.secret is None or presented == self.secret
+                    accepted = self.accept_handshake and ok
                     self.send({"jsonrpc": "2.0", "id": msg["id"], "result": {
-                        "protocol": 1, "accepted": self.accept_handshake,
-                        **({} if self.accept_handshake else {"reason": "test says no"})}})
+                        "protocol": 1, "accepted": accepted,
+                        **({} if accepted else {"reason": "test says no" if ok else "wrong session secret"})}})
                 if msg.get("method") == "run/finished" and "id" in msg:
                     # The runner waits for this answer before it closes the pipe.
                     self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})

@@ -81,13 +81,18 @@ def run_runner(script: Path, store: Path, args: Optional[List[str]] = None, opts
 
 
 def start_runner(script: Path, store: Path, ext: Any = None, args: Optional[List[str]] = None,
-                 preexec_fn: Optional[Callable[[], Any]] = None) -> subprocess.Popen:
+                 preexec_fn: Optional[Callable[[], Any]] = None, secret: Optional[str] = None) -> subprocess.Popen:
     """``python -m mlwb run script [args]`` in the background, speaking JSON-RPC to ``ext`` (a FakeExtension) if given.
-    ``preexec_fn`` shapes what the runner inherits (e.g. a blocked SIGINT, as some CI parents give)."""
+    ``preexec_fn`` shapes what the runner inherits (e.g. a blocked SIGINT, as some CI parents give); ``secret``:
+    the session secret in its environment (default: the fake extension's own)."""
     env = env_for(store)
     env.pop("MLWB_RPC_PIPE", None)
+    env.pop("MLWB_RPC_SECRET", None)
     if ext is not None:
         env["MLWB_RPC_PIPE"] = ext.path
+        presented = secret if secret is not None else getattr(ext, "secret", None)
+        if presented:
+            env["MLWB_RPC_SECRET"] = presented
     return subprocess.Popen([sys.executable, "-m", "mlwb", "run", str(script), *(args or [])], env=env,
                             cwd=script.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=preexec_fn)

@@ -143,3 +143,15 @@ def test_progress_counts_the_notebooks_own_cells_not_the_injected_one(store: Pat
         assert "0.5" in logs(run_dir, "stdout")
     finally:
         ext.close()
+
+
+def test_a_notebook_whose_cells_lack_ids_runs_without_format_warnings_in_the_log(store: Path, tmp_path: Path) -> None:
+    """Hand-written or generated v4.5 notebooks often have no cell ids: nbformat's warning about it is not the run's."""
+    nb = tmp_path / "noids.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": "print('ran')"}]}))
+    result = run_runner(nb, store, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "missing an id field" not in result.stderr
+    (run_dir,) = run_dirs(store)
+    assert "ran" in logs(run_dir, "stdout") and not any("missing an id" in m for m in logs(run_dir))

@@ -7,7 +7,6 @@ it, with a shutdown request, so what a run does at exit happens as it would ther
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -109,19 +108,27 @@ def test_a_kernel_without_a_known_notebook_still_saves_its_cells(store: Path, tm
     assert "dxp.log('hello')" in (run_dir / "files" / "notebook" / "cells.py").read_text()
 
 
-def test_headless_run_load_ext_starts_no_second_run_and_sdk_runs_nest(store: Path, tmp_path: Path) -> None:
-    """Under `python -m mlwb run NB.ipynb` the runner's run tracks the notebook: the kernel adds none of its own."""
+@pytest.mark.parametrize("autolog", [True, False])
+def test_headless_run_the_kernel_writes_into_the_runners_run(store: Path, tmp_path: Path, autolog: bool) -> None:
+    """Under `python -m mlwb run NB.ipynb` the kernel is the script's process: autolog and the SDK log into the runner's
+    run (the first Experiment claims it, a second one nests in it), and the runner ends it."""
     nb_path = write_notebook(tmp_path / "headless.ipynb", [
         "%load_ext mlwb",
+        "from sklearn.datasets import load_iris\nfrom sklearn.linear_model import LogisticRegression\n"
+        "X, y = load_iris(return_X_y=True)\nLogisticRegression(max_iter=300).fit(X, y)",
         "from mlwb import Experiment\nwith Experiment('inner').run as exp:\n    exp.metrics.log(v=1)",
+        "second = Experiment('second').start()\nsecond.metrics.log(w=2)\nsecond.run.complete()",
     ])
-    result = run_runner(nb_path, store, timeout=120)
+    result = run_runner(nb_path, store, timeout=120, opts=[] if autolog else ["--no-autolog"])
     assert result.returncode == 0, result.stderr
     runs = {manifest(d)["experiment"]["id"]: d for d in run_dirs(store)}
-    assert set(runs) == {"headless", "inner"}
+    assert set(runs) == {"headless", "second"}, "one run for the notebook, one nested in it"
     outer = runs["headless"]
-    assert manifest(runs["inner"])["parent"] == outer.name
-    assert "parent" not in manifest(outer)
+    assert manifest(runs["second"])["parent"] == outer.name and "parent" not in manifest(outer)
+    assert [c["experiment"]["id"] for c in of_type(outer, "claimed")] == ["inner"], "the kernel's Experiment claimed it"
+    s = series(outer)
+    assert s["v"]["value"] == [1]
+    assert ("autolog/LogisticRegression/training_score" in s) is autolog
+    assert events(outer)[-1]["status"] == "completed" and events(outer)[-1].get("exit_code") == 0, "ended by the runner"
     assert not (outer / "files" / "notebook" / "cells.py").exists(), "the executed notebook is its record"
-    assert "it is tracked there" in "".join(e["msg"] for e in of_type(outer, "log"))
-    assert os.environ.get("MLWB_NOTEBOOK_RUN") is None
+    assert (outer / "files" / "notebook" / "executed.ipynb").exists()

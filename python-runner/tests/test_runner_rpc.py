@@ -178,6 +178,28 @@ def test_handshake_refused_means_journal_only(store: Path, tmp_path: Path) -> No
         ext.close()
 
 
+def test_the_handshake_presents_the_session_secret_from_the_environment(store: Path, tmp_path: Path) -> None:
+    script = write(tmp_path / "s.py", "print('ok')\n")
+    ext = FakeExtension(secret="s3cret-of-this-session")
+    try:
+        proc = start_runner(script, store, ext)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "not listening" not in err, err
+        assert ext.messages[0]["params"]["secret"] == "s3cret-of-this-session"
+        assert "run/finished" in ext.methods()
+    finally:
+        ext.close()
+    ext = FakeExtension(secret="s3cret-of-this-session")
+    try:
+        proc = start_runner(script, store, ext, secret="a-guess")
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and out == "ok\n"
+        assert "handshake refused: wrong session secret" in err
+        assert ext.methods() == ["runner/handshake"]
+    finally:
+        ext.close()
+
+
 def test_silent_extension_times_out(store: Path, tmp_path: Path) -> None:
     ext = FakeExtension(answer_handshake=False)
     try:

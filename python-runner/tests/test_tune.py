@@ -378,6 +378,44 @@ def test_cli_script_objective_with_a_yaml_spec(store: Path, tmp_path: Path) -> N
     assert json.loads((run_dir / "run.json").read_text())["script"]["path"] == str(tmp_path / "train.py")
 
 
+def test_cli_a_notebook_as_the_specs_script(store: Path, tmp_path: Path) -> None:
+    def cell(kind: str, source: str) -> Dict[str, Any]:
+        c: Dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": textwrap.dedent(source).lstrip()}
+        if kind == "code":
+            c.update(outputs=[], execution_count=None)
+        return c
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        cell("markdown", "# A search written in a notebook"),
+        cell("code", """
+            %matplotlib inline
+            !echo shell escapes are left out
+            OFFSET = 1
+        """),
+        cell("code", """
+            %%time
+            raise SystemExit("a %%-magic cell is not run while tuning")
+        """),
+        cell("code", """
+            def objective(trial):
+                return (trial.suggest_float("x", 0, 2, step=0.5) - OFFSET) ** 2
+        """),
+    ]}
+    (tmp_path / "search.ipynb").write_text(json.dumps(nb))
+    (tmp_path / "tune.json").write_text(json.dumps({"study_name": "nb", "direction": "minimize", "sampler": "grid",
+                                                    "script": "search.ipynb"}))
+    proc = cli(store, tmp_path, "--spec", "tune.json")
+    assert proc.returncode == 0, proc.stderr
+    (run_dir,) = run_dirs(store)
+    t = tuning(run_dir)
+    assert sorted(x["params"]["x"] for x in t["trials"]) == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert t["trials"][t["complete"]["best_trials"][0]]["params"]["x"] == 1.0
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    (tmp_path / "tune2.json").write_text(json.dumps({"script": "broken.ipynb", "space": {"x": [1, 2]}}))
+    proc = cli(store, tmp_path, "--spec", "tune2.json")
+    assert proc.returncode == 1 and "broken.ipynb is not a readable notebook" in proc.stderr
+
+
 def test_cli_reports_spec_errors(store: Path, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps({"space": {"x": {"type": "float", "low": 2, "high": 1}}, "model": {
         "estimator": "sklearn.tree.DecisionTreeClassifier", "dataset": "iris"}}))

@@ -67,6 +67,8 @@ export interface EvaluationPanelData {
   /** One evaluation, or A and B of a comparison (same rows). */
   sides: { name: string; evaluation: Evaluation }[];
   comparison?: Comparison;
+  /** The file is a registered version's evaluation: its threshold can be saved with it. */
+  version?: { model: string; version: number; threshold?: number };
 }
 
 export type ToEvaluationPanel =
@@ -77,9 +79,11 @@ export type FromEvaluationPanel =
   | Ready
   | { type: 'refresh' }
   | { type: 'exportPng'; chart: string; dataUrl: string }
-  | { type: 'openJson' };
+  | { type: 'openJson' }
+  /** Save this threshold with the evaluated version (Serve then uses it). */
+  | { type: 'saveThreshold'; threshold: number };
 
-const TYPES = ['ready', 'refresh', 'exportPng', 'openJson'] as const;
+const TYPES = ['ready', 'refresh', 'exportPng', 'openJson', 'saveThreshold'] as const;
 
 /** Validates a message from the webview (untrusted): no message names a file, the host knows its own. */
 export function parseFromEvaluationPanel(raw: unknown): FromEvaluationPanel {
@@ -88,6 +92,11 @@ export function parseFromEvaluationPanel(raw: unknown): FromEvaluationPanel {
     const chart = str(raw, 'chart', 100);
     if (!/^[a-z][a-z0-9-]*$/.test(chart)) throw new BadMessage('"chart" must be a chart id');
     return { type, chart, dataUrl: pngDataUrl(raw) };
+  }
+  if (type === 'saveThreshold') {
+    const t = (raw as { threshold?: unknown }).threshold;
+    if (typeof t !== 'number' || !(t >= 0 && t <= 1)) throw new BadMessage('"threshold" must be a probability between 0 and 1');
+    return { type, threshold: t };
   }
   return { type };
 }

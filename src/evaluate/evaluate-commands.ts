@@ -6,12 +6,12 @@ import { log, showError } from '../platform/log';
 import { confirmPickleLoad } from '../platform/pickle-trust';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { csvHeader, isExplainableFile, isPickleLike, likelyTarget } from '../explain/explain-target';
-import { optionsOf, versionRefOf, type VersionRef } from '../registry/model-nodes';
+import { modelNameOf, optionsOf, versionRefOf, type VersionRef } from '../registry/model-nodes';
 import { resolveInterpreter } from '../runner/interpreter';
 import { runIdOf } from '../runs/run-nodes';
 import { runFilePath, type TrackingStore } from '../store';
 import {
-  comparisonDir, fileEvaluationDir, launchEvaluate, sha256File, versionEvaluationDir,
+  comparisonDir, fileEvaluationDir, launchEvaluate, launchSignature, sha256File, versionEvaluationDir,
   type EvaluateModel, type EvaluateRequest, type JobOutcome, type PythonJob,
 } from './evaluate-job';
 import type { EvaluationPanels } from './evaluation-panel';
@@ -64,7 +64,9 @@ export class EvaluateCommands implements vscode.Disposable {
     private readonly panels: EvaluationPanels,
     readonly runnerDir: string,
     private readonly memento: vscode.Memento,
-  ) {}
+  ) {
+    panels.versionOf = (file) => this.versionOfFile(file);
+  }
 
   /** Jobs still running (tests cancel them through this). */
   get active(): PythonJob[] {
@@ -76,6 +78,9 @@ export class EvaluateCommands implements vscode.Disposable {
       registerCommand('mlwb.evaluateModel', (target?: unknown, options?: unknown) => this.evaluate(target, options)),
       registerCommand('mlwb.compareModels', (a?: unknown, b?: unknown, options?: unknown) => this.compare(a, b, options)),
       registerCommand('mlwb.openEvaluation', (target?: unknown) => this.openEvaluation(target)),
+      registerCommand('mlwb.setThreshold', (target?: unknown, threshold?: unknown) => this.setThreshold(target, threshold)),
+      registerCommand('mlwb.inferSignature', (target?: unknown, options?: unknown) => this.inferSignature(target, options)),
+      registerCommand('mlwb.setEvaluationData', (target?: unknown, options?: unknown) => this.setEvaluationData(target, options)),
     ];
   }
 
@@ -83,9 +88,10 @@ export class EvaluateCommands implements vscode.Disposable {
     const s = await this.store.get();
     const options = optionsOf<EvaluateOptions>(rawOptions ?? (target instanceof vscode.Uri ? undefined : target));
     const subject = await this.subjectOf(s, target, options.file, 'Evaluate Model');
-    const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : await this.pickData(s, subject.title, subject.sourceRun ?? subject.run);
+    const pinned = subject.version ? s.listModels().find((m) => m.name === subject.version!.model)?.evaluationData : undefined;
+    const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : await this.pickData(s, subject.title, subject.sourceRun ?? subject.run, pinned?.file);
     if (!fs.existsSync(data)) throw new Error(`No data file ${data}.`);
-    const column = options.target ?? (await this.pickTarget(data));
+    const column = options.target ?? (pinned && data === pinned.file && pinned.target ? pinned.target : await this.pickTarget(data));
     if (options.confirm !== false && !(await this.trusted(subject))) throw new Cancelled();
     const request: EvaluateRequest = { models: [subject], data, target: column, ...(subject.run ? { run: subject.run } : { out: subject.out! }) };
     return this.runJob(request, `Evaluating ${subject.title}`, options.open !== false, `Evaluate: ${subject.title}`, [subject.title]);
@@ -111,6 +117,115 @@ export class EvaluateCommands implements vscode.Disposable {
       ...(options.resamples !== undefined ? { resamples: options.resamples } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
     return this.runJob(request, `Comparing ${x.title} with ${y.title}`, options.open !== false, `Compare: ${x.title} vs ${y.title}`, [`A: ${x.title}`, `B: ${y.title}`]);
+  }
+
+  /**
+   * Set Evaluation Data…: pins the CSV (path + sha256) and its target column the promotion gate evaluates
+   * on; `{ data: null }` (or "Unpin" in the picker) unpins it. Each change is a registry journal record.
+   */
+  async setEvaluationData(target: unknown, rawOptions: unknown): Promise<{ model: string; data: string | null; target?: string } | undefined> {
+    const s = await this.store.get();
+    const model = modelNameOf(target) ?? (await this.pickModel(s));
+    if (!model) throw new Cancelled();
+    const current = s.listModels().find((m) => m.name === model);
+    if (!current) throw new Error(`No model "${model}".`);
+    const options = optionsOf<{ data: string | null; target: string }>(rawOptions ?? (typeof target === 'object' && !(target instanceof vscode.Uri) ? target : undefined));
+    let data: string | null;
+    if (options.data === null) data = null;
+    else if (typeof options.data === 'string') data = path.resolve(this.cwd(), options.data);
+    else {
+      if (current.evaluationData) {
+        const keep = await vscode.window.showQuickPick([{ label: 'Pick another CSV…', value: 'pick' }, { label: '$(close) Unpin', description: current.evaluationData.path, value: 'unpin' }], { title: `Evaluation data of ${model}` });
+        if (!keep) throw new Cancelled();
+        if (keep.value === 'unpin') data = null;
+        else data = await this.pickData(s, `Evaluation data of ${model}`, undefined);
+      } else data = await this.pickData(s, `Evaluation data of ${model}`, undefined);
+    }
+    if (data !== null && !fs.existsSync(data)) throw new Error(`No data file ${data}.`);
+    const column = data === null ? undefined : options.target ?? (await this.pickTarget(data));
+    if (data !== null && column !== undefined && !readHeader(data).includes(column)) throw new Error(`${path.basename(data)} has no column "${column}".`);
+    await this.store.edit((st) => st.setEvaluationData(model, data === null ? null : { file: data, target: column }), { models: [model] });
+    void vscode.window.showInformationMessage(data === null ? `Unpinned the evaluation data of ${model}.` : `Pinned ${vscode.workspace.asRelativePath(data)} (target ${column}) as the evaluation data of ${model}: the promotion gate evaluates on it.`);
+    return { model, data, ...(column ? { target: column } : {}) };
+  }
+
+  /**
+   * Infer Signature: the version's input columns (names, types, nullability, categories seen) from a CSV — the
+   * model's pinned evaluation data unless another is given — recorded with the version (`version.signature`).
+   */
+  async inferSignature(target: unknown, rawOptions: unknown): Promise<{ columns: unknown[]; source: string } | undefined> {
+    const s = await this.store.get();
+    const ref = versionRefOf(target) ?? (await this.pickSubject(s, 'Infer Signature'))?.version;
+    if (!ref) throw new Cancelled();
+    const v = s.getVersion(ref.model, ref.version);
+    if (!v) throw new Error(`No version v${ref.version} of model "${ref.model}".`);
+    const options = optionsOf<{ data: string; target: string }>(rawOptions ?? (typeof target === 'object' ? target : undefined));
+    const pinned = s.listModels().find((m) => m.name === ref.model)?.evaluationData;
+    const data = options.data !== undefined ? path.resolve(this.cwd(), options.data) : pinned && fs.existsSync(pinned.file) ? pinned.file : await this.pickData(s, `Signature of ${ref.model} v${ref.version}`, v.sourceRun);
+    const column = options.target ?? (pinned && data === pinned.file ? pinned.target : undefined) ?? (await this.pickTarget(data));
+    const python = await resolveInterpreter(vscode.Uri.file(data));
+    if (!python) return undefined;
+    const job = launchSignature({ data, target: column }, { python: python.path, runnerDir: this.runnerDir, storeDir: s.layout.root, cwd: this.cwd(), log: (l) => log().info(l) });
+    const outcome = await job.finished;
+    const columns = outcome.result?.columns;
+    if (outcome.status !== 'completed' || !Array.isArray(columns)) throw new Error(`Could not infer the signature from ${path.basename(data)}: ${outcome.error ?? outcome.status}`);
+    const source = `evaluation data ${vscode.workspace.asRelativePath(data)}`;
+    await this.store.edit((st) => st.setSignature(ref.model, ref.version, columns as never, source), { models: [ref.model] });
+    void vscode.window.showInformationMessage(`Recorded the signature of ${ref.model} v${ref.version}: ${columns.length} input columns from ${path.basename(data)}.`);
+    return { columns, source };
+  }
+
+  /** The registered version whose evaluation directory holds `file` (its evaluation.json), if any. */
+  async versionOfFile(file: string): Promise<{ model: string; version: number; threshold?: number } | undefined> {
+    const s = await this.store.get();
+    const dir = path.dirname(path.resolve(file));
+    for (const m of s.listModels()) {
+      for (const v of s.listVersions(m.name)) {
+        if (versionEvaluationDir(path.resolve(s.layout.root, v.path)) === dir) return { model: m.name, version: v.version, ...(v.threshold !== undefined ? { threshold: v.threshold } : {}) };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Set Decision Threshold…: a binary classifier version's threshold on P(positive), saved with it
+   * (`version.threshold`) and used when it is served. Target: a version, or its evaluation.json (the panel's
+   * button); the value asked for defaults to the evaluation's best-F1 threshold; "" clears it.
+   */
+  async setThreshold(target: unknown, raw: unknown): Promise<number | null | undefined> {
+    const s = await this.store.get();
+    const ref = versionRefOf(target) ?? (typeof target === 'string' && target.endsWith('.json') ? await this.versionOfFile(target) : undefined) ?? (await this.pickSubject(s, 'Set Decision Threshold'))?.version;
+    if (!ref) throw new Cancelled();
+    const v = s.getVersion(ref.model, ref.version);
+    if (!v) throw new Error(`No version v${ref.version} of model "${ref.model}".`);
+    let threshold: number | null;
+    if (typeof raw === 'number') threshold = raw;
+    else if (raw === null) threshold = null;
+    else {
+      let best: number | undefined;
+      try {
+        best = JSON.parse(fs.readFileSync(path.join(versionEvaluationDir(v.filePath), 'evaluation.json'), 'utf8'))?.threshold?.best_f1_threshold;
+      } catch {
+        best = undefined;
+      }
+      const text = await vscode.window.showInputBox({
+        title: `Decision threshold of ${ref.model} v${ref.version}`,
+        prompt: 'Serve predicts the positive class when P(positive) ≥ this. Empty clears it.',
+        value: String(v.threshold ?? best ?? 0.5),
+        validateInput: (t) => (t.trim() === '' || (Number(t) >= 0 && Number(t) <= 1) ? undefined : 'A probability between 0 and 1'),
+      });
+      if (text === undefined) throw new Cancelled();
+      threshold = text.trim() === '' ? null : Number(text);
+    }
+    await this.store.edit((st) => st.setThreshold(ref.model, ref.version, threshold), { models: [ref.model] });
+    void vscode.window.showInformationMessage(threshold === null ? `Cleared the decision threshold of ${ref.model} v${ref.version}.` : `${ref.model} v${ref.version} now predicts the positive class at P ≥ ${threshold} when served.`);
+    return threshold;
+  }
+
+  private async pickModel(s: TrackingStore): Promise<string | undefined> {
+    const models = s.listModels();
+    if (models.length === 0) throw new Error('No registered models yet.');
+    return (await vscode.window.showQuickPick(models.map((m) => ({ label: m.name, description: m.evaluationData ? `evaluation data: ${m.evaluationData.path}` : '' })), { title: 'Which model?' }))?.label;
   }
 
   async openEvaluation(target: unknown): Promise<string | undefined> {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -62,12 +61,15 @@ export interface SmokeRequest {
   data: string;
   target?: string;
   requests?: number;
+  /** The challenger's signature file: the smoke requests go through its checks, as served. */
+  signature?: string;
 }
 
 export function smokeArgs(r: SmokeRequest): string[] {
   const args = ['-m', 'mlwb', 'smoke', '--model', r.model.file, '--model-sha256', r.model.sha256.toLowerCase(), '--data', r.data];
   if (r.target) args.push('--target', r.target);
   if (r.requests !== undefined) args.push('--requests', String(Math.max(1, Math.trunc(r.requests))));
+  if (r.signature) args.push('--signature', r.signature);
   return args;
 }
 
@@ -91,15 +93,8 @@ function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 10);
 }
 
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    fs.createReadStream(file)
-      .on('error', reject)
-      .on('data', (b) => h.update(b))
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
+/** The one file hasher (the evaluate commands bind consent to it). */
+export { sha256File } from '../platform/file-hash';
 
 export interface JobProgress {
   stage: string;
@@ -146,6 +141,12 @@ export function launchEvaluate(request: EvaluateRequest, opts: JobOptions): Pyth
   return launchPython(`evaluate ${what}`, evaluateArgs(request), opts);
 }
 
+/** `python -m mlwb signature`: the input columns of a CSV (the target left out); its one line is the outcome's `result`. */
+export function launchSignature(request: { data: string; target?: string }, opts: JobOptions): PythonJob {
+  const args = ['-m', 'mlwb', 'signature', '--data', request.data, ...(request.target ? ['--target', request.target] : [])];
+  return launchPython(`signature ${path.basename(request.data)}`, args, opts);
+}
+
 export function launchSmoke(request: SmokeRequest, opts: JobOptions): PythonJob {
   return launchPython(`smoke ${request.model.title}`, smokeArgs(request), opts);
 }
@@ -159,6 +160,7 @@ function launchPython(label: string, args: string[], opts: JobOptions): PythonJo
     PYTHONUNBUFFERED: '1',
   };
   delete env.MLWB_RPC_PIPE; // stdout is the channel: a pipe name inherited from a run would be wrong
+  delete env.MLWB_RPC_SECRET; // nor is a run's session secret passed on
   const started = Date.now();
   let child: ChildProcess;
   const listeners: ((p: JobProgress) => void)[] = [];

@@ -21,6 +21,9 @@ type Host = PanelHost<FromEvaluationPanel, ToEvaluationPanel>;
 export class EvaluationPanels implements vscode.Disposable {
   private readonly open = new Map<string, { title: string; names?: [string, string?]; host: Host; last?: ToEvaluationPanel }>();
 
+  /** The registered version an evaluation file belongs to (set by the commands, which know the store). */
+  versionOf?: (file: string) => Promise<{ model: string; version: number; threshold?: number } | undefined>;
+
   constructor(private readonly extensionUri: vscode.Uri) {}
 
   /** Opens (or reveals and re-reads) the panel of `file`; `names` label the sides (A, B). */
@@ -75,7 +78,10 @@ export class EvaluationPanels implements vscode.Disposable {
     let message: ToEvaluationPanel;
     try {
       const parsed = readEvaluationText(await fs.readFile(file, 'utf8'));
-      message = { type: 'evaluation', v: EVALUATION_PROTOCOL, data: panelData(parsed, file, entry.title, entry.names) };
+      const data = panelData(parsed, file, entry.title, entry.names);
+      const version = await this.versionOf?.(file);
+      if (version && parsed.kind === 'evaluation') data.version = version;
+      message = { type: 'evaluation', v: EVALUATION_PROTOCOL, data };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const why = e.code === 'ENOENT' ? `${file} does not exist (deleted, or not written yet).` : err instanceof EvaluationFileError ? `${e.message} (${file})` : `Could not read ${file}: ${e.message}`;
@@ -99,6 +105,9 @@ export class EvaluationPanels implements vscode.Disposable {
       case 'openJson':
         await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
         return;
+      case 'saveThreshold':
+        await vscode.commands.executeCommand('mlwb.setThreshold', file, message.threshold);
+        return this.send(file);
     }
   }
 

@@ -2,12 +2,15 @@ import * as vscode from 'vscode';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { EvaluateCommands } from './evaluate-commands';
 import { EVALUATION_VIEW_TYPE, EvaluationPanels } from './evaluation-panel';
+import { PromotionGate } from './promotion-gate';
 
 export interface Evaluate {
   /** The open evaluation panels. */
   panels: EvaluationPanels;
   /** Evaluate Model… / Compare Models… / Open Evaluation, and the jobs still running. */
   commands: EvaluateCommands;
+  /** Promote to Production's gate. */
+  gate: PromotionGate;
 }
 
 /** Evaluate Model…, Compare Models…, Open Evaluation, the evaluation panel and its serializer. */
@@ -18,5 +21,5 @@ export function registerEvaluate(context: vscode.ExtensionContext, store: Worksp
   track(commands);
   for (const d of commands.register()) track(d);
   track(vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, { deserializeWebviewPanel: async (panel, state) => panels.revive(panel, state) }));
-  return { panels, commands };
+  return { panels, commands, gate: new PromotionGate(store, commands, panels) };
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { FeatureEvent } from '../runner/protocol';
-import { openRunnerChannel } from '../runner/rpc-channel';
+import { channelEnv, openRunnerChannel } from '../runner/rpc-channel';
 import { RunSession, type RunOutcome } from '../runner/run-session';
 
 /**
@@ -100,7 +100,7 @@ export async function launchExplain(request: ExplainRequest, opts: LaunchOptions
   const env = {
     ...base,
     PYTHONPATH: [opts.runnerDir, base.PYTHONPATH].filter(Boolean).join(path.delimiter),
-    MLWB_RPC_PIPE: channel.pipeName,
+    ...channelEnv(channel),
     MLWB_STORE: opts.storeDir,
     PYTHONUNBUFFERED: '1',
   };

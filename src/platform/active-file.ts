@@ -5,6 +5,9 @@ import * as vscode from 'vscode';
  * focused cell is a text editor too, with a `vscode-notebook-cell:` URI that is not a file to run).
  */
 export function activeFileUri(): vscode.Uri | undefined {
+  // The active tab first: with a notebook active, activeTextEditor can still be a text editor of another group.
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputNotebook) return tab.uri;
   const text = vscode.window.activeTextEditor?.document.uri;
   if (text && text.scheme !== 'vscode-notebook-cell') return text;
   return vscode.window.activeNotebookEditor?.notebook.uri;

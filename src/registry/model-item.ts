@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { pinnedState, pinnedStateText } from '../evaluate/pinned-data';
 import type { ModelStage, TrackingStore } from '../store';
 import type { ModelNode, VersionNode } from './model-nodes';
 import { modelDescription, shortTime, STAGE_LABEL, versionContext, versionDescription, versionLabel, versionTooltip } from './model-text';
@@ -24,8 +25,19 @@ export function modelItem(node: ModelNode): vscode.TreeItem {
   if (aliases.length) md.appendMarkdown('\n\nAliases: ').appendText(aliases.map(([a, v]) => `@${a} → ${versionLabel(v)}`).join(', '));
   if (m.tags.length) md.appendMarkdown('\n\nTags: ').appendText(m.tags.join(', '));
   if (m.created !== undefined) md.appendMarkdown(`\n\nCreated ${shortTime(m.created)}`);
+  let flag = '';
+  if (m.evaluationData) {
+    md.appendMarkdown('\n\nEvaluation data: ').appendText(`${m.evaluationData.path}${m.evaluationData.target ? ` (target ${m.evaluationData.target})` : ''}`);
+    const state = pinnedState(m.evaluationData);
+    if (state !== 'ok') {
+      flag = pinnedStateText(state, m.evaluationData.path);
+      item.description = `${item.description} · ⚠ evaluation data ${state}`;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      md.appendMarkdown('\n\n$(warning) ').appendText(flag);
+    }
+  }
   item.tooltip = md;
-  item.accessibilityInformation = { label: `Model ${m.name}, ${modelDescription(m)}` };
+  item.accessibilityInformation = { label: `Model ${m.name}, ${modelDescription(m)}${flag ? `, ${flag}` : ''}` };
   item.contextValue = 'model';
   return item;
 }

@@ -3,11 +3,18 @@ import { ClickKind } from '../platform/click-kind';
 import { Cancelled, confirmed, registerCommand } from '../platform/commands';
 import type { WorkspaceStore } from '../platform/workspace-store';
 import { checkAlias, type ModelStage, type ModelVersionDetail, type TrackingStore } from '../store';
+import type { GateRecord } from '../store/records';
 import { aliasMessage, STAGE_LABEL, stageMessage, versionLabel } from './model-text';
 import { modelNameOf, optionsOf, versionRefOf, type VersionRef } from './model-nodes';
 import type { ModelsView } from './models-view';
 import { registerModel } from './register-model';
 import type { VersionPanels } from './version-panel/version-panel';
+
+/** The promotion gate (src/evaluate), bound after the registry's commands exist. */
+export interface Gatekeeper {
+  applies(model: string): Promise<boolean>;
+  run(v: ModelVersionDetail, options: Record<string, unknown>): Promise<{ promote: boolean; gate?: GateRecord; reason?: 'blocked' | 'cancelled' }>;
+}
 
 /**
  * Registry commands, from the Models view's menus, the version panel's buttons, the palette and tests.
@@ -15,7 +22,7 @@ import type { VersionPanels } from './version-panel/version-panel';
  * when the caller has it (alias, description, `{ confirm: false }`); otherwise it asks. Without a
  * target: the view's selection, else a quick pick.
  */
-export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView, panels: VersionPanels): vscode.Disposable[] {
+export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView, panels: VersionPanels, gatekeeper: { current?: Gatekeeper } = {}): vscode.Disposable[] {
   const clicks = new ClickKind();
   const versionOf = async (target: unknown): Promise<ModelVersionDetail> => {
     const ref = versionRefOf(target) ?? versionRefOf(view.view.selection[0]) ?? (await pickVersion(await store.get()));
@@ -32,12 +39,26 @@ export function registerRegistryCommands(store: WorkspaceStore, view: ModelsView
   };
   const edit = <T>(model: string, fn: (s: TrackingStore) => Promise<T>) => store.edit(fn, { models: [model] });
 
-  const setStage = (stage: ModelStage) => async (target?: unknown) => {
+  const setStage = (stage: ModelStage) => async (target?: unknown, options?: unknown) => {
     const v = await versionOf(target);
-    const change = await edit(v.model, (s) => s.setStage(v.model, v.version, stage));
+    const opts = optionsOf<Record<string, unknown>>(options ?? (versionRefOf(target) && typeof target === 'object' ? target : undefined));
+    let gate: GateRecord | undefined;
+    const gk = gatekeeper.current;
+    if (stage === 'production' && v.stage !== 'production' && gk && (await gk.applies(v.model))) {
+      const decision = await gk.run(v, opts);
+      gate = decision.gate;
+      if (!decision.promote) {
+        if (decision.reason !== 'blocked' || !gate) throw new Cancelled();
+        await edit(v.model, (s) => s.recordBlockedPromotion(v.model, v.version, stage, gate!));
+        const message = `The promotion gate blocked ${v.model} ${versionLabel(v.version)}: ${gate.problems.join('; ')}`;
+        void vscode.window.showErrorMessage(message);
+        return { archived: [], message, blocked: true, gate };
+      }
+    }
+    const change = await edit(v.model, (s) => s.setStage(v.model, v.version, stage, gate ? { gate } : {}));
     const message = v.stage === stage ? `${v.model} ${versionLabel(v.version)} is already ${stage === 'archived' ? 'archived' : `in ${STAGE_LABEL[stage]}`}.` : stageMessage(v.model, v.version, stage, change.archived);
     void (change.archived.length ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
-    return { ...change, message };
+    return { ...change, message, ...(gate ? { gate } : {}) };
   };
 
   return [

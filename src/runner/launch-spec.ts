@@ -40,6 +40,7 @@ export function runnerInvocation(
     ...spec.env,
     PYTHONPATH: [runnerDir, spec.env.PYTHONPATH ?? baseEnv.PYTHONPATH].filter(Boolean).join(path.delimiter),
     MLWB_RPC_PIPE: pipeName,
+    ...(options.rpcSecret ? { MLWB_RPC_SECRET: options.rpcSecret } : {}),
     MLWB_STORE: storeDir,
     PYTHONUNBUFFERED: '1',
   };
@@ -89,6 +90,8 @@ export function notebookParams(args: readonly string[]): string[] {
 
 /** Settings read at launch time (not part of a rerun's spec). */
 export interface RunnerOptions {
+  /** The channel's secret (`RunnerChannel.secret`): the runner's handshake must present it. */
+  rpcSecret?: string;
   /** Seconds between system/* samples (`mlwb.systemMetricsInterval`); 0 disables them. */
   systemMetricsInterval?: number;
 }

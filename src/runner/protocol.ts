@@ -12,6 +12,8 @@ export const PROTOCOL_VERSION = 1;
 
 /** Environment variable carrying the pipe name to the runner; absent when run from a plain terminal. */
 export const PIPE_ENV = 'MLWB_RPC_PIPE';
+/** Environment variable carrying the session's secret, which the runner's handshake must present. */
+export const SECRET_ENV = 'MLWB_RPC_SECRET';
 
 // Runner -> extension: requests.
 
@@ -22,6 +24,8 @@ export interface HandshakeParams {
   pid: number;
   /** e.g. "cancel", "systemInfo", "sklearn.autolog", "torch", "optuna", "psutil" */
   capabilities: string[];
+  /** The session's secret from `MLWB_RPC_SECRET`: the first process to reach the pipe must prove it was started by us. */
+  secret?: string;
 }
 export interface HandshakeResult {
   protocol: number;

@@ -55,6 +55,7 @@ export class RunManager implements vscode.Disposable {
     const session = new RunSession(channel, { cancelGraceMs, killGraceMs: 5000 }, (m) => log().warn(m));
     const { command, args, env } = runnerInvocation(spec, this.runnerDir, channel.pipeName, storeDir, process.env, {
       systemMetricsInterval: config.get<number>('systemMetricsInterval', 10),
+      rpcSecret: channel.secret,
     });
     log().info(`launch: ${command} ${maskArgv(args).join(' ')} (cwd ${spec.cwd}${spec.gpus ? `, CUDA_VISIBLE_DEVICES=${spec.gpus.join(',')}` : ''})`);
     const terminal = vscode.window.createTerminal({

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { RunStatus } from '../store/records';
-import { responseError, type RunnerChannel } from './rpc-channel';
+import { answerHandshake, responseError, type RunnerChannel } from './rpc-channel';
 import {
-  PROTOCOL_VERSION, type CancelResult, type FeatureEvent, type HandshakeParams, type HandshakeResult, type ProgressParams, type RunFinishedParams,
+  type CancelResult, type FeatureEvent, type HandshakeParams, type HandshakeResult, type ProgressParams, type RunFinishedParams,
   type RunStartedParams, type SystemInfo,
 } from './protocol';
 
@@ -120,20 +120,26 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
 
   private attach(c: MessageConnection): void {
     this.connection = c;
+    let trusted = false;
     c.onRequest('runner/handshake', (p: unknown): HandshakeResult => {
-      const params = p as HandshakeParams;
-      if (!isObject(p) || typeof params.protocol !== 'number' || typeof params.pid !== 'number') {
-        throw responseError(-32602, 'handshake needs protocol and pid');
+      const { result, params } = answerHandshake(p, this.channel.secret);
+      if (!params) {
+        this.warn(`${this.name}: ${result.reason}`);
+        return result;
       }
+      trusted = true;
       this.pid = params.pid;
-      if (params.protocol !== PROTOCOL_VERSION) {
-        return { protocol: PROTOCOL_VERSION, accepted: false, reason: `protocol ${params.protocol} is not ${PROTOCOL_VERSION}: update the extension or python-runner` };
-      }
       this.emit('connected', params);
-      return { protocol: PROTOCOL_VERSION, accepted: true };
+      return result;
     });
+    let ignored = false;
+    const untrusted = (method: string) => {
+      if (!ignored) this.warn(`${this.name}: ignored ${method} from a connection without an accepted handshake`);
+      ignored = true;
+    };
     const on = <T>(method: string, valid: (p: Record<string, unknown>) => boolean, handle: (p: T) => void) =>
       c.onNotification(method, (p: unknown) => {
+        if (!trusted) return untrusted(method);
         if (!isObject(p) || !valid(p)) return this.warn(`${this.name}: runner sent a malformed ${method}: ${JSON.stringify(p)?.slice(0, 200)}`);
         handle(p as T);
       });
@@ -149,6 +155,10 @@ export class RunSession extends EventEmitter<RunSessionEvents> {
     on<{ experiment: { id: string } }>('run/claimed', (p) => isObject(p.experiment), (p) => this.emit('claimed', p.experiment.id));
     on<{ event: FeatureEvent }>('run/event', (p) => isObject(p.event) && typeof (p.event as { kind?: unknown }).kind === 'string', (p) => this.emit('feature', p.event));
     c.onRequest('run/finished', (p: unknown) => {
+      if (!trusted) {
+        untrusted('run/finished');
+        throw responseError(-32600, 'run/finished before an accepted handshake');
+      }
       const f = p as RunFinishedParams;
       if (!isObject(p) || !FINISHED_STATUSES.includes(f.status) || !Number.isInteger(f.exitCode)) {
         throw responseError(-32602, `run/finished needs a status (${FINISHED_STATUSES.join(', ')}) and an integer exitCode`);

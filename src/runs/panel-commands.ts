@@ -15,6 +15,13 @@ export function registerRunPanels(extensionUri: vscode.Uri, store: WorkspaceStor
   const clicks = new ClickKind();
 
   const compare = async (target?: unknown, many?: unknown) => {
+    const query = (target as { query?: unknown } | undefined)?.query;
+    if (typeof query === 'string') {
+      // The runs a query matches (the Runs view's language), newest first, at most COMPARE_QUERY_MAX of them.
+      const ids = (await store.get()).listRuns({ query, limit: COMPARE_QUERY_MAX }).runs.map((r) => r.id);
+      if (ids.length < 2) throw new Error(`Comparing needs at least two runs; the query matches ${ids.length}.`);
+      return comparisons.open(ids);
+    }
     let ids = Array.isArray(target) ? target.map(runIdOf).filter((id): id is string => id !== undefined) : runIdsOf(target, many);
     if (ids.length < 2 && target === undefined) ids = runIdsOf(undefined, selection());
     if (ids.length < 2) ids = await pickRuns(store, ids);
@@ -59,6 +66,7 @@ function runSummaryId(x: unknown): string | undefined {
 }
 
 const RECENT = 200;
+const COMPARE_QUERY_MAX = 50;
 
 function runItem(r: RunSummary, picked = false): vscode.QuickPickItem & { id: string } {
   return { label: r.name, description: `${r.status} · ${r.experimentName}`, detail: new Date(r.created * 1000).toLocaleString(), id: r.id, picked };

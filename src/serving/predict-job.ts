@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import { PIPE_ENV, type CancelResult } from '../runner/protocol';
-import { openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
+import { PIPE_ENV, SECRET_ENV, type CancelResult } from '../runner/protocol';
+import { channelEnv, openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
 import { linkRunner } from './runner-link';
 import { followOutput, parsePredictLine, type PredictResult } from './serve-lines';
 
@@ -46,11 +46,12 @@ export function defaultPredictionsPath(input: string): string {
   return path.join(dir, `${stem}.predictions.csv`);
 }
 
-export function predictInvocation(o: PredictOptions, output: string, pipeName?: string) {
+export function predictInvocation(o: PredictOptions, output: string, channel?: Pick<RunnerChannel, 'pipeName' | 'secret'>) {
   const base = o.baseEnv ?? process.env;
   const env: NodeJS.ProcessEnv = { ...base, PYTHONPATH: [o.runnerDir, base.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1' };
   delete env[PIPE_ENV];
-  if (pipeName) env[PIPE_ENV] = pipeName;
+  delete env[SECRET_ENV];
+  Object.assign(env, channelEnv(channel));
   const args = ['-m', 'mlwb', 'predict', '--model', o.model, '--input', o.input, '--output', output, '--job-id', o.jobId];
   if (o.chunkRows) args.push('--chunk-rows', String(o.chunkRows));
   if (o.proba) args.push('--proba');
@@ -95,7 +96,7 @@ export class PredictJob extends EventEmitter<PredictJobEvents> {
     channel?.connected.then(
       (c) => {
         this.connection = c;
-        linkRunner(c, {
+        linkRunner(c, channel!.secret, {
           warn,
           event: (runId, e) => {
             if (runId !== options.jobId) return;
@@ -116,7 +117,7 @@ export class PredictJob extends EventEmitter<PredictJobEvents> {
       warn(`predicting without the pipe: ${e.message}`);
       return undefined;
     });
-    const { command, args, env } = predictInvocation(o, output, channel?.pipeName);
+    const { command, args, env } = predictInvocation(o, output, channel);
     const child = spawn(command, args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     return new PredictJob(o, output, child, channel, warn);
   }

@@ -3,8 +3,8 @@ import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
 import * as path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import { PIPE_ENV } from '../runner/protocol';
-import { openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
+import { PIPE_ENV, SECRET_ENV } from '../runner/protocol';
+import { channelEnv, openRunnerChannel, type RunnerChannel } from '../runner/rpc-channel';
 import { linkRunner } from './runner-link';
 import { followOutput, parseServeLine, type ServeEnd, type ServeReady } from './serve-lines';
 
@@ -31,6 +31,10 @@ export interface ServeOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Open the JSON-RPC pipe (the server stops itself when it closes: no server outlives VS Code). */
   pipe?: boolean;
+  /** A signature file (`{format: 1, columns}`): requests that do not match get a 422 listing each column's problem. */
+  signature?: string;
+  /** A binary classifier's decision threshold on P(positive). */
+  threshold?: number;
 }
 
 export type ServeState = 'starting' | 'running' | 'stopping' | 'stopped' | 'died';
@@ -72,7 +76,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Command line and environment of `python -m mlwb serve`. */
-export function serveInvocation(o: ServeOptions, pipeName?: string) {
+export function serveInvocation(o: ServeOptions, channel?: Pick<RunnerChannel, 'pipeName' | 'secret'>) {
   const base = o.baseEnv ?? process.env;
   const env: NodeJS.ProcessEnv = {
     ...base,
@@ -81,12 +85,15 @@ export function serveInvocation(o: ServeOptions, pipeName?: string) {
   };
   delete env[TOKEN_ENV];
   delete env[PIPE_ENV];
+  delete env[SECRET_ENV];
   if (o.token) env[TOKEN_ENV] = o.token;
-  if (pipeName) env[PIPE_ENV] = pipeName;
+  Object.assign(env, channelEnv(channel));
   const args = [
     '-m', 'mlwb', 'serve', '--model', o.model, '--host', o.host, '--port', String(o.port),
     '--max-batch', String(o.maxBatch), '--max-wait-ms', String(o.maxWaitMs), '--max-body-mb', String(o.maxBodyMb),
     '--name', o.name, '--version', o.version,
+    ...(o.signature ? ['--signature', o.signature] : []),
+    ...(o.threshold !== undefined ? ['--threshold', String(o.threshold)] : []),
   ];
   if (o.sha256) args.push('--model-sha256', o.sha256);
   return { command: o.python, args, env };
@@ -123,7 +130,7 @@ export class ServeProcess extends EventEmitter<ServeProcessEvents> {
     });
     channel?.connected.then(
       (c: MessageConnection) =>
-        linkRunner(c, {
+        linkRunner(c, channel!.secret, {
           warn,
           ready: (r) => this.becomeReady(r),
           stopped: () => undefined, // stdout's last line and the exit say the same, in order
@@ -137,7 +144,7 @@ export class ServeProcess extends EventEmitter<ServeProcessEvents> {
       warn(`serving without the pipe: ${e.message}`);
       return undefined;
     });
-    const { command, args, env } = serveInvocation(o, channel?.pipeName);
+    const { command, args, env } = serveInvocation(o, channel);
     const child = spawn(command, args, { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     return new ServeProcess(child, channel, warn);
   }

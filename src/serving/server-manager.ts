@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { writeSignature } from '../evaluate/signature';
 import { log } from '../platform/log';
 import type { ModelVersionDetail } from '../store';
 import { isLoopback, servingSettings, type ServingSettings } from './serving-settings';
@@ -88,6 +89,8 @@ export class ServerManager implements vscode.Disposable, ServingLookup {
       {
         python, runnerDir: this.runnerDir, model: v.filePath, sha256: agreedSha256(v), name: v.model, version: String(v.version),
         host: settings.host, port, token, maxBatch: settings.maxBatch, maxWaitMs: settings.maxWaitMs, maxBodyMb: settings.maxBodyMb,
+        ...(v.signature ? { signature: writeSignature(v) } : {}),
+        ...(v.threshold !== undefined ? { threshold: v.threshold } : {}),
       },
       (m) => log().warn(`${label}: ${m}`),
     );

@@ -1,7 +1,7 @@
 import type { Database } from 'sql.js';
 import { inStore, type StoreLayout } from './paths';
 import { RecordError } from './problems';
-import type { ModelFormat, ModelStage, RegistryEvent } from './records';
+import type { EvaluationDataRef, GateRecord, ModelFormat, ModelStage, RegistryEvent, SignatureColumn } from './records';
 import type { RegistryHistoryKind } from './registry-types';
 import { checkAlias, checkModelName, isRegistryFilePath, MODEL_STAGES, modelDirName } from './registry-names';
 import { all, json, num, one, run } from './sql';
@@ -81,13 +81,38 @@ const APPLIERS: { [T in RegistryEvent['t']]: Applier<T> } = {
     if (!MODEL_STAGES.includes(e.to)) throw new RecordError(`unknown stage ${JSON.stringify(e.to)}`);
     const from = requireVersion(db, e.model, e.version).stage as ModelStage;
     if (from === e.to) return;
-    setStage(db, e.model, e.version, from, e.to, e.ts, id);
+    const gate = e.gate === undefined ? undefined : gateOf(e.gate);
+    setStage(db, e.model, e.version, from, e.to, e.ts, id, gate && { gate });
     if (e.to === 'production') {
       // One production version per model: the latest promotion in the journal wins.
       const others = all(db, "SELECT version FROM model_versions WHERE model = ? AND stage = 'production' AND deleted = 0 AND version <> ? ORDER BY version", [e.model, e.version]);
       for (const o of others) setStage(db, e.model, Number(o.version), 'production', 'archived', e.ts, id);
     }
     touchModel(db, e.model, e.ts);
+  },
+  'version.gate': (db, _l, e, id) => {
+    if (!MODEL_STAGES.includes(e.to)) throw new RecordError(`unknown stage ${JSON.stringify(e.to)}`);
+    const from = requireVersion(db, e.model, e.version).stage as ModelStage;
+    history(db, e.model, e.ts, 'gate', { version: e.version, from, to: e.to, event: id, detail: { gate: gateOf(e.gate) } });
+  },
+  'model.evaluation_data': (db, _l, e, id) => {
+    requireModel(db, e.model);
+    const data = e.data === null ? null : evaluationDataOf(e.data);
+    run(db, 'UPDATE models SET eval_data = ?, updated = ? WHERE name = ?', [data === null ? null : JSON.stringify({ ...data, ts: e.ts }), e.ts, e.model]);
+    history(db, e.model, e.ts, 'evaluation_data', { event: id, detail: { data } });
+  },
+  'version.signature': (db, _l, e, id) => {
+    requireVersion(db, e.model, e.version);
+    const columns = signatureOf(e.columns);
+    const source = typeof e.source === 'string' ? e.source.slice(0, 200) : 'unknown';
+    run(db, 'UPDATE model_versions SET signature = ?, updated = ? WHERE model = ? AND version = ?', [JSON.stringify({ columns, source, ts: e.ts }), e.ts, e.model, e.version]);
+    history(db, e.model, e.ts, 'signature', { version: e.version, event: id });
+  },
+  'version.threshold': (db, _l, e, id) => {
+    requireVersion(db, e.model, e.version);
+    if (e.threshold !== null && (typeof e.threshold !== 'number' || !(e.threshold >= 0 && e.threshold <= 1))) throw new RecordError(`threshold must be between 0 and 1 or null, not ${JSON.stringify(e.threshold)}`);
+    run(db, 'UPDATE model_versions SET threshold = ?, updated = ? WHERE model = ? AND version = ?', [e.threshold, e.ts, e.model, e.version]);
+    history(db, e.model, e.ts, 'threshold', { version: e.version, event: id, detail: { threshold: e.threshold } });
   },
   'version.described': (db, _l, e, id) => {
     requireVersion(db, e.model, e.version);
@@ -130,9 +155,50 @@ const APPLIERS: { [T in RegistryEvent['t']]: Applier<T> } = {
   },
 };
 
-function setStage(db: Database, model: string, version: number, from: ModelStage, to: ModelStage, ts: number, event: string | null): void {
+function setStage(db: Database, model: string, version: number, from: ModelStage, to: ModelStage, ts: number, event: string | null, detail?: { gate: GateRecord }): void {
   run(db, 'UPDATE model_versions SET stage = ?, stage_updated = ?, updated = ? WHERE model = ? AND version = ?', [to, ts, ts, model, version]);
-  history(db, model, ts, 'stage', { version, from, to, event });
+  history(db, model, ts, 'stage', { version, from, to, event, detail });
+}
+
+const GATE_OUTCOMES = ['passed', 'overridden', 'blocked'];
+
+/** A gate outcome from the journal (written by any version of the extension, or by hand): checked, never trusted. */
+export function gateOf(raw: unknown): GateRecord {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError('gate must be an object');
+  const g = raw as Record<string, unknown>;
+  if (!GATE_OUTCOMES.includes(g.outcome as string)) throw new RecordError(`gate with an unknown outcome ${JSON.stringify(g.outcome)}`);
+  const rule = g.rule as Record<string, unknown> | undefined;
+  if (typeof rule !== 'object' || rule === null || typeof rule.maxDrop !== 'number' || (rule.mode !== 'block' && rule.mode !== 'warn')) throw new RecordError('gate without its rule {maxDrop, mode}');
+  stringList(g.problems, 'gate problems');
+  for (const k of ['challenger', 'production', 'drop', 'productionVersion'] as const) {
+    if (g[k] !== undefined && (typeof g[k] !== 'number' || !Number.isFinite(g[k]))) throw new RecordError(`gate ${k} must be a finite number`);
+  }
+  return { ...(g as unknown as GateRecord), problems: (g.problems as string[] | undefined) ?? [] };
+}
+
+export function evaluationDataOf(raw: unknown): EvaluationDataRef {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RecordError('evaluation data must be an object or null');
+  const d = raw as Record<string, unknown>;
+  if (typeof d.path !== 'string' || d.path === '' || d.path.length > 4096) throw new RecordError('evaluation data without a path');
+  if (typeof d.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(d.sha256)) throw new RecordError('evaluation data without a sha256');
+  if (d.target !== undefined && typeof d.target !== 'string') throw new RecordError('evaluation data target must be a string');
+  const out: EvaluationDataRef = { path: d.path, sha256: d.sha256 };
+  if (typeof d.size === 'number') out.size = d.size;
+  if (typeof d.target === 'string') out.target = d.target;
+  return out;
+}
+
+export function signatureOf(raw: unknown): SignatureColumn[] {
+  if (!Array.isArray(raw) || raw.length > 10_000) throw new RecordError('signature columns must be a list');
+  return raw.map((c) => {
+    if (typeof c !== 'object' || c === null || typeof (c as SignatureColumn).name !== 'string' || typeof (c as SignatureColumn).type !== 'string') throw new RecordError('a signature column needs a name and a type');
+    const col = c as SignatureColumn;
+    const out: SignatureColumn = { name: col.name, type: col.type };
+    if (typeof col.nullable === 'boolean') out.nullable = col.nullable;
+    const cats = stringList(col.categories, 'signature categories');
+    if (cats) out.categories = cats;
+    return out;
+  });
 }
 
 function modelExists(db: Database, model: string): boolean {
@@ -188,16 +254,19 @@ interface HistoryFields {
   /** alias.set: the version that held the alias before. */
   fromVersion?: number;
   event: string | null;
+  /** A promotion's gate outcome, the evaluation data pinned. */
+  detail?: Record<string, unknown>;
 }
 
 function history(db: Database, model: string, ts: number, kind: RegistryHistoryKind, f: HistoryFields): void {
   run(
     db,
-    `INSERT INTO model_history (model, seq, ts, kind, version, from_stage, to_stage, alias, from_version, event)
-     VALUES ($model, (SELECT COALESCE(MAX(seq), 0) + 1 FROM model_history WHERE model = $model), $ts, $kind, $version, $from, $to, $alias, $fromVersion, $event)`,
+    `INSERT INTO model_history (model, seq, ts, kind, version, from_stage, to_stage, alias, from_version, event, detail)
+     VALUES ($model, (SELECT COALESCE(MAX(seq), 0) + 1 FROM model_history WHERE model = $model), $ts, $kind, $version, $from, $to, $alias, $fromVersion, $event, $detail)`,
     {
       $model: model, $ts: ts, $kind: kind, $version: f.version ?? null, $from: f.from ?? null,
       $to: f.to ?? null, $alias: f.alias ?? null, $fromVersion: f.fromVersion ?? null, $event: f.event,
+      $detail: f.detail === undefined ? null : JSON.stringify(f.detail),
     },
   );
 }

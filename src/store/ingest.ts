@@ -55,6 +55,9 @@ export async function ingestStore(ctx: IngestContext): Promise<IngestResult> {
   const experiments = new Set<string>();
   for (const id of listRunDirs(jctx)) {
     if (await ingestRun(ctx, jctx, id)) runs.add(id);
+    // A turn of the event loop between runs: the views and panels stay responsive through a long first pass
+    // (a small journal is read synchronously, so reading it no longer yields by itself).
+    await new Promise((resolve) => setImmediate(resolve));
   }
   for (const id of runs) {
     const exp = str(one(ctx.db, 'SELECT experiment FROM runs WHERE id = ?', [id])?.experiment);

@@ -191,6 +191,51 @@ export interface MetricSnapshotEntry {
   step?: number;
 }
 
+/** A model's pinned evaluation data: the CSV the promotion gate evaluates on, by path and content hash. */
+export interface EvaluationDataRef {
+  /** Relative to the store's parent directory (the workspace) when inside it, '/'-separated; else absolute. */
+  path: string;
+  sha256: string;
+  size?: number;
+  /** The label column. */
+  target?: string;
+}
+
+/** An input column of a model's signature (`python -m mlwb signature`, autolog/signature.json). */
+export interface SignatureColumn {
+  name: string;
+  type: 'integer' | 'float' | 'boolean' | 'string' | 'category' | 'datetime' | string;
+  nullable?: boolean;
+  categories?: string[];
+}
+
+/**
+ * What the promotion gate found: the challenger's main metric on the pinned data next to Production's,
+ * signature compatibility, a serving smoke test; the outcome under the `mlwb.registry.gate` rule.
+ */
+export interface GateRecord {
+  /** passed: no problem; overridden: problems in "warn" mode, promoted anyway; blocked: problems in "block" mode, not promoted. */
+  outcome: 'passed' | 'overridden' | 'blocked';
+  rule: { metric?: string; maxDrop: number; mode: 'block' | 'warn' };
+  /** One line per failed check, in words. */
+  problems: string[];
+  metric?: string;
+  higherIsBetter?: boolean;
+  challenger?: number;
+  production?: number;
+  productionVersion?: number;
+  /** How much worse the challenger is (positive: worse), in the metric's units. */
+  drop?: number;
+  /** The 95% bootstrap interval of challenger − production. */
+  interval?: [number, number];
+  data?: { path: string; sha256: string; rows?: number; target?: string };
+  /** checked false: one of the two versions has no signature to compare. */
+  signature?: { compatible: boolean; problems: string[]; checked?: boolean };
+  smoke?: { requests: number; errors: number; p50_ms?: number; p95_ms?: number; error?: string };
+  /** The comparison.json (or evaluation.json) the numbers come from, store-relative. */
+  evidence?: string;
+}
+
 /**
  * `.mlwb/registry/events.jsonl`: every registry change, appended under `registry/.lock`.
  * Every record has a unique `id` (the index links what a record caused, e.g. versions it archived,
@@ -220,7 +265,14 @@ export type RegistryEvent =
       description?: string; tags?: string[];
     }
   /** `from` is what the writer saw (informational); the index derives the actual one. */
-  | { v: number; t: 'version.stage'; ts: number; id: string; model: string; version: number; from?: ModelStage; to: ModelStage }
+  | { v: number; t: 'version.stage'; ts: number; id: string; model: string; version: number; from?: ModelStage; to: ModelStage; gate?: GateRecord }
+  /** A promotion the gate blocked (no stage change): kept in the version's stage history. */
+  | { v: number; t: 'version.gate'; ts: number; id: string; model: string; version: number; to: ModelStage; gate: GateRecord }
+  /** Pins (path + sha256) or, with `data: null`, unpins the model's evaluation data. */
+  | { v: number; t: 'model.evaluation_data'; ts: number; id: string; model: string; data: EvaluationDataRef | null }
+  | { v: number; t: 'version.signature'; ts: number; id: string; model: string; version: number; columns: SignatureColumn[]; source: string }
+  /** A binary classifier's decision threshold on P(positive), used by Serve (`--threshold`); null clears it. */
+  | { v: number; t: 'version.threshold'; ts: number; id: string; model: string; version: number; threshold: number | null }
   | { v: number; t: 'version.described'; ts: number; id: string; model: string; version: number; description: string }
   | { v: number; t: 'version.tags'; ts: number; id: string; model: string; version: number; tags: string[] }
   | { v: number; t: 'version.deleted'; ts: number; id: string; model: string; version: number }

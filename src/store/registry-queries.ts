@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Database, ParamsObject } from 'sql.js';
 import { inStore, type StoreLayout } from './paths';
 import type { MetricSnapshotEntry, ModelFormat, ModelStage } from './records';
@@ -8,7 +9,7 @@ import { all, num, one, parseJson, str } from './sql';
 import type { LivenessOptions } from './status';
 
 /** Every model, by name. */
-export function listModels(db: Database): ModelSummary[] {
+export function listModels(db: Database, layout?: StoreLayout): ModelSummary[] {
   const models = all(db, 'SELECT * FROM models ORDER BY name');
   const versions = all(db, 'SELECT model, version, stage FROM model_versions WHERE deleted = 0 ORDER BY model, version');
   const aliases = all(db, 'SELECT model, alias, version FROM model_aliases ORDER BY model, alias');
@@ -26,8 +27,26 @@ export function listModels(db: Database): ModelSummary[] {
       productionVersion: num(mine.find((v) => v.stage === 'production')?.version),
       stagingVersions: mine.filter((v) => v.stage === 'staging').map((v) => Number(v.version)),
       aliases: Object.fromEntries(aliases.filter((a) => a.model === name).map((a) => [String(a.alias), Number(a.version)])),
+      ...evaluationData(m.eval_data, layout),
     };
   });
+}
+
+/** Where a recorded evaluation-data path points: relative paths are from the store's parent (the workspace). */
+export function evaluationDataFile(layout: StoreLayout, recorded: string): string {
+  return path.isAbsolute(recorded) ? recorded : path.resolve(path.dirname(layout.root), ...recorded.split('/'));
+}
+
+/** How a file is recorded as evaluation data: relative to the workspace when inside it ('/'-separated), else absolute. */
+export function evaluationDataPath(layout: StoreLayout, file: string): string {
+  const rel = path.relative(path.dirname(layout.root), path.resolve(file));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : path.resolve(file);
+}
+
+function evaluationData(raw: ParamsObject[string], layout: StoreLayout | undefined): Pick<ModelSummary, 'evaluationData'> {
+  const d = parseJson<NonNullable<ModelSummary['evaluationData']>>(raw);
+  if (!d || !layout) return {};
+  return { evaluationData: { ...d, file: evaluationDataFile(layout, d.path) } };
 }
 
 export function modelExists(db: Database, model: string): boolean {
@@ -50,8 +69,13 @@ export function getVersion(db: Database, layout: StoreLayout, liveness: Liveness
   if (!summary) return undefined;
   const filePath = inStore(layout, summary.path);
   const stageHistory: StageTransition[] = modelHistory(db, model)
-    .filter((h) => h.version === version && (h.kind === 'registered' || h.kind === 'stage'))
-    .map((h) => ({ ts: h.ts, from: h.from, to: h.to ?? 'none', ...(h.archivedBy !== undefined ? { archivedBy: h.archivedBy } : {}) }));
+    .filter((h) => h.version === version && (h.kind === 'registered' || h.kind === 'stage' || h.kind === 'gate'))
+    .map((h) => ({
+      ts: h.ts, from: h.from, to: h.to ?? 'none',
+      ...(h.archivedBy !== undefined ? { archivedBy: h.archivedBy } : {}),
+      ...(h.detail?.gate ? { gate: h.detail.gate } : {}),
+      ...(h.kind === 'gate' ? { blocked: true as const } : {}),
+    }));
   return {
     ...summary,
     filePath,
@@ -91,6 +115,8 @@ export function modelHistory(db: Database, model: string): RegistryHistoryEntry[
     if (fromVersion !== undefined) entry.fromVersion = fromVersion;
     const archivedBy = num(r.archived_by);
     if (archivedBy !== undefined) entry.archivedBy = archivedBy;
+    const detail = parseJson<RegistryHistoryEntry['detail']>(r.detail);
+    if (detail) entry.detail = detail;
     return entry;
   });
 }
@@ -143,5 +169,9 @@ function toVersion(r: ParamsObject, aliases: Map<number, string[]>): ModelVersio
     created: num(r.created),
     updated: num(r.updated),
   };
+  const signature = parseJson<ModelVersionSummary['signature']>(r.signature);
+  if (signature) out.signature = signature;
+  const threshold = num(r.threshold);
+  if (threshold !== undefined) out.threshold = threshold;
   return out;
 }

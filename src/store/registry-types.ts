@@ -1,5 +1,5 @@
 import type { RunSummary } from './query-types';
-import type { MetricSnapshotEntry, ModelFormat, ModelStage } from './records';
+import type { EvaluationDataRef, GateRecord, MetricSnapshotEntry, ModelFormat, ModelStage, SignatureColumn } from './records';
 
 /** Typed results and options of the model registry (registry/events.jsonl). */
 
@@ -16,6 +16,8 @@ export interface ModelSummary {
   stagingVersions: number[];
   /** alias → version. */
   aliases: Record<string, number>;
+  /** The pinned evaluation data (`path` as recorded; `file` resolved), when one is pinned. */
+  evaluationData?: EvaluationDataRef & { file: string; ts?: number };
 }
 
 export interface ModelVersionSummary {
@@ -40,6 +42,10 @@ export interface ModelVersionSummary {
   tags: string[];
   created?: number;
   updated?: number;
+  /** The input columns recorded with the version (Infer Signature, the gate), when there are. */
+  signature?: { columns: SignatureColumn[]; source: string; ts?: number };
+  /** A binary classifier's decision threshold on P(positive) (Serve predicts the positive class at or above it). */
+  threshold?: number;
 }
 
 export interface StageTransition {
@@ -48,6 +54,10 @@ export interface StageTransition {
   to: ModelStage;
   /** Set when this transition was caused by promoting another version to production. */
   archivedBy?: number;
+  /** What the promotion gate found (a gated promotion, or `blocked`: one that did not happen). */
+  gate?: GateRecord;
+  /** The gate blocked this promotion: the stage did not change. */
+  blocked?: true;
 }
 
 export interface ModelVersionDetail extends ModelVersionSummary {
@@ -63,7 +73,8 @@ export interface ModelVersionDetail extends ModelVersionSummary {
 export type RegistryHistoryKind =
   | 'model.created' | 'model.described' | 'model.tags'
   | 'registered' | 'stage' | 'described' | 'tags' | 'deleted'
-  | 'alias.set' | 'alias.removed';
+  | 'alias.set' | 'alias.removed'
+  | 'gate' | 'evaluation_data' | 'signature' | 'threshold';
 
 /** One change of a model, in journal order. */
 export interface RegistryHistoryEntry {
@@ -78,6 +89,8 @@ export interface RegistryHistoryEntry {
   fromVersion?: number;
   /** stage: the promotion that caused this archival, when it was one. */
   archivedBy?: number;
+  /** gate / stage: the gate's outcome; evaluation_data: the data pinned (null: unpinned). */
+  detail?: { gate?: GateRecord; data?: EvaluationDataRef | null; threshold?: number | null };
 }
 
 export interface RegisterVersionOptions {

@@ -158,6 +158,14 @@ const MIGRATIONS: string[] = [
   ALTER TABLE runs ADD COLUMN script_tags TEXT;   -- JSON object {key: value} from tags records
   CREATE INDEX runs_parent ON runs(parent) WHERE parent IS NOT NULL;
   `,
+  // 6: evaluation (issue 22): a model's pinned evaluation data, a version's signature, and the detail of a
+  // history entry (a promotion's gate outcome, the data pinned).
+  `
+  ALTER TABLE models ADD COLUMN eval_data TEXT;          -- JSON EvaluationDataRef + ts
+  ALTER TABLE model_versions ADD COLUMN signature TEXT;  -- JSON {columns, source, ts}
+  ALTER TABLE model_versions ADD COLUMN threshold REAL;  -- a binary classifier's decision threshold on P(positive)
+  ALTER TABLE model_history ADD COLUMN detail TEXT;      -- JSON: {gate} | {data}
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -27,6 +27,19 @@ export function all(db: Database, sql: string, params: BindParams = null): Param
   }
 }
 
+/** Rows as arrays in the SELECT's column order: several times faster than `all` for thousands of rows. */
+export function rows(db: Database, sql: string, params: BindParams = null): SqlValue[][] {
+  const stmt = prepared(db, sql);
+  try {
+    stmt.bind(params);
+    const out: SqlValue[][] = [];
+    while (stmt.step()) out.push(stmt.get());
+    return out;
+  } finally {
+    stmt.reset();
+  }
+}
+
 export function one(db: Database, sql: string, params: BindParams = null): ParamsObject | undefined {
   return all(db, sql, params)[0];
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Database, SqlJsStatic } from 'sql.js';
 import { ChangeProbe } from './change-probe';
@@ -13,7 +14,8 @@ import type {
   ExperimentSummary, ListExperimentsOptions, ListRunsOptions, LogPage, LogQuery, RunActivity, RunComparison, RunDetail, RunList, SeriesOptions,
   SeriesView,
 } from './query-types';
-import type { ExperimentStatus, LogLevel, ModelStage } from './records';
+import type { ExperimentStatus, GateRecord, LogLevel, ModelStage, SignatureColumn } from './records';
+import { evaluationDataOf, gateOf, signatureOf } from './ingest-registry';
 import {
   appendRegistryEvents, describeSource, metricsSnapshot, moveToTrash, placeVersion, removeDir, stageCopy, sweepTmp, validStage, validStrings, validTags,
   validVersion, type RegistryDraft,
@@ -21,7 +23,7 @@ import {
 import { withRegistryLock } from './registry-lock';
 import { modelDirName, REGISTRY_JOURNAL, REGISTRY_MODELS_DIR, validAlias, validModelName } from './registry-names';
 import {
-  archivedByEvent, getVersion, listModels, listVersions, modelExists, modelHistory, versionByAlias, versionOfEvent, versionSummary,
+  archivedByEvent, evaluationDataPath, getVersion, listModels, listVersions, modelExists, modelHistory, versionByAlias, versionOfEvent, versionSummary,
 } from './registry-queries';
 import type {
   AliasChange, ModelSummary, ModelVersionDetail, ModelVersionSummary, RegisteredVersion, RegisterVersionOptions, RegistryHistoryEntry, StageChange,
@@ -200,7 +202,7 @@ export class TrackingStore {
 
   /** Every registered model, by name. */
   listModels(): ModelSummary[] {
-    return listModels(this.db);
+    return listModels(this.db, this.layout);
   }
 
   /** A model's versions, newest first. */
@@ -282,15 +284,70 @@ export class TrackingStore {
    * Moves a version to a stage. Promoting to production archives the model's production version:
    * `archived` says which, so the UI can tell the user.
    */
-  async setStage(model: string, version: number, stage: ModelStage): Promise<StageChange> {
+  async setStage(model: string, version: number, stage: ModelStage, opts: { gate?: GateRecord } = {}): Promise<StageChange> {
     const name = validModelName(model);
     const v = validVersion(version);
     const to = validStage(stage);
+    const gate = opts.gate === undefined ? undefined : gateOf(opts.gate);
+    if (gate?.outcome === 'blocked') throw new Error('a blocked promotion does not change the stage: use recordBlockedPromotion');
     const event = await this.registryEdit(() => {
       const from = this.requireVersion(name, v).stage;
-      return from === to ? undefined : this.appendRegistry({ t: 'version.stage', model: name, version: v, from, to });
+      return from === to ? undefined : this.appendRegistry({ t: 'version.stage', model: name, version: v, from, to, ...(gate ? { gate } : {}) });
     });
     return { archived: event ? archivedByEvent(this.db, name, event.id) : [] };
+  }
+
+  /** A promotion the gate blocked: recorded in the version's stage history, the stage unchanged. */
+  async recordBlockedPromotion(model: string, version: number, stage: ModelStage, gate: GateRecord): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    const to = validStage(stage);
+    const checked = gateOf(gate);
+    if (checked.outcome !== 'blocked') throw new Error(`recordBlockedPromotion takes a blocked gate, not "${checked.outcome}"`);
+    return this.registryEdit(() => {
+      this.requireVersion(name, v);
+      this.appendRegistry({ t: 'version.gate', model: name, version: v, to, gate: checked });
+    });
+  }
+
+  /**
+   * Pins a model's evaluation data (the CSV, by path and sha256, and its label column), or unpins it with
+   * `null`. Each change is a journal record (audited in the model's history).
+   */
+  async setEvaluationData(model: string, data: { file: string; target?: string } | null): Promise<void> {
+    const name = validModelName(model);
+    let ref: ReturnType<typeof evaluationDataOf> | null = null;
+    if (data !== null) {
+      const stat = fs.statSync(data.file, { throwIfNoEntry: false });
+      if (!stat?.isFile()) throw new Error(`no data file ${data.file}`);
+      ref = evaluationDataOf({ path: evaluationDataPath(this.layout, data.file), sha256: await sha256Of(data.file), size: stat.size, ...(data.target ? { target: data.target } : {}) });
+    }
+    await this.registryEdit(() => {
+      this.requireModel(name);
+      this.appendRegistry({ t: 'model.evaluation_data', model: name, data: ref });
+    });
+  }
+
+  /** Sets (or, with null, clears) a binary classifier version's decision threshold, used when it is served. */
+  async setThreshold(model: string, version: number, threshold: number | null): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    if (threshold !== null && (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))) throw new Error(`a threshold is a probability between 0 and 1, not ${threshold}`);
+    return this.registryEdit(() => {
+      this.requireVersion(name, v);
+      this.appendRegistry({ t: 'version.threshold', model: name, version: v, threshold });
+    });
+  }
+
+  /** Records a version's input signature (columns, types, nullability, categories seen) and where it came from. */
+  async setSignature(model: string, version: number, columns: SignatureColumn[], source: string): Promise<void> {
+    const name = validModelName(model);
+    const v = validVersion(version);
+    const checked = signatureOf(columns);
+    return this.registryEdit(() => {
+      this.requireVersion(name, v);
+      this.appendRegistry({ t: 'version.signature', model: name, version: v, columns: checked, source: String(source).slice(0, 200) });
+    });
   }
 
   /** Points an alias at a version; the version that held it loses it in the same record. */
@@ -618,4 +675,11 @@ function nonEmpty(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '') throw new Error('a name cannot be empty');
   return trimmed;
+}
+
+function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    fs.createReadStream(file).on('error', reject).on('data', (b) => h.update(b)).on('end', () => resolve(h.digest('hex')));
+  });
 }

@@ -52,6 +52,17 @@ export const REGISTRY_EVENTS: Record<string, unknown>[] = [
   { v: V, t: 'version.tags', ts: TS, id: 'b7', model: BAD_MODEL, version: 1, tags: ['a'] },
   { v: V, t: 'alias.set', ts: TS, id: 'b8', model: BAD_MODEL, alias: 'champion', version: 1 },
   { v: V, t: 'alias.removed', ts: TS, id: 'b9', model: BAD_MODEL, alias: 'champion' },
+  { v: V, t: 'model.evaluation_data', ts: TS, id: 'b12', model: BAD_MODEL, data: { path: 'data/test.csv', sha256: 'a'.repeat(64), size: 10, target: 'y' } },
+  { v: V, t: 'version.signature', ts: TS, id: 'b13', model: BAD_MODEL, version: 1, columns: [{ name: 'a', type: 'float', nullable: false, categories: ['x'] }], source: 's' },
+  {
+    v: V, t: 'version.gate', ts: TS, id: 'b14', model: BAD_MODEL, version: 1, to: 'production',
+    gate: { outcome: 'blocked', rule: { metric: 'accuracy', maxDrop: 0.01, mode: 'block' }, problems: ['p'], metric: 'accuracy', challenger: 0.8, production: 0.9, productionVersion: 1, drop: 0.1 },
+  },
+  {
+    v: V, t: 'version.stage', ts: TS, id: 'b15', model: BAD_MODEL, version: 1, from: 'production', to: 'staging',
+    gate: { outcome: 'passed', rule: { maxDrop: 0, mode: 'warn' }, problems: [], smoke: { requests: 1, errors: 0 } },
+  },
+  { v: V, t: 'version.threshold', ts: TS, id: 'b16', model: BAD_MODEL, version: 1, threshold: 0.4 },
   { v: V, t: 'version.deleted', ts: TS, id: 'b10', model: BAD_MODEL, version: 1 },
   { v: V, t: 'model.deleted', ts: TS, id: 'b11', model: BAD_MODEL },
 ];

@@ -5,7 +5,8 @@ import { openRunnerChannel } from '../../src/runner/rpc-channel';
 import { RunSession, type RunOutcome } from '../../src/runner/run-session';
 import { everyFieldWrong, fuzzSeed, mutate, NASTY_STRINGS, Prng, randomValue } from './fuzz-helpers';
 
-const HANDSHAKE = { protocol: 1, runner: 't', python: { executable: '/usr/bin/python3', version: '3.11' }, pid: process.pid, capabilities: ['cancel'] };
+/** `secret`: the current channel's (rawRunner sets it), so the fuzzed messages get past the handshake. */
+const HANDSHAKE = { protocol: 1, runner: 't', python: { executable: '/usr/bin/python3', version: '3.11' }, pid: process.pid, capabilities: ['cancel'], secret: '' };
 
 /** Valid params of every runner -> extension method of src/runner/protocol.ts. */
 const NOTIFICATIONS: Record<string, Record<string, unknown>> = {
@@ -45,6 +46,7 @@ interface Wire {
 
 async function rawRunner(): Promise<{ session: RunSession; socket: net.Socket; warnings: string[]; wire: Wire }> {
   const channel = await openRunnerChannel(10_000);
+  HANDSHAKE.secret = channel.secret;
   const warnings: string[] = [];
   const session = new RunSession(channel, { cancelGraceMs: 60_000, killGraceMs: 60_000 }, (m) => warnings.push(m));
   const socket = net.createConnection(channel.pipeName);

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseFromDataset } from '../../src/datasets/panel/contract';
+import { parseEvaluationPanelState, parseFromEvaluationPanel } from '../../src/evaluate/contract';
 import { parseExplainPanelState, parseFromExplainPanel } from '../../src/explain/contract';
 import { parseFromArchitecture } from '../../src/modelspec/contract';
 import { parseFromOverview } from '../../src/overview/contract';
@@ -44,6 +45,10 @@ const CONTRACTS: Record<string, Contract> = {
     ],
   },
   dataset: { file: 'src/datasets/panel/contract.ts', parse: parseFromDataset, valid: [...simple('ready', 'refresh', 'openFile'), { type: 'rows', start: 0, count: 100 }] },
+  evaluation: {
+    file: 'src/evaluate/contract.ts', parse: parseFromEvaluationPanel, state: parseEvaluationPanelState,
+    valid: [...simple('ready', 'refresh', 'openJson'), { type: 'exportPng', chart: 'roc', dataUrl: PNG }, { type: 'saveThreshold', threshold: 0.4 }],
+  },
   explain: {
     file: 'src/explain/contract.ts', parse: parseFromExplainPanel, state: parseExplainPanelState,
     valid: [...simple('ready', 'refresh', 'openJson'), { type: 'selectOutput', output: 1 }, { type: 'exportPng', chart: 'beeswarm', dataUrl: PNG }],
@@ -68,7 +73,7 @@ const CONTRACTS: Record<string, Contract> = {
   },
   version: {
     file: 'src/registry/version-panel/contract.ts', parse: parseFromVersionPanel, state: parseVersionPanelState,
-    valid: [...simple('ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath'), { type: 'setStage', stage: 'production' }],
+    valid: [...simple('ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setEvaluationData', 'evaluate', 'inferSignature'), { type: 'setStage', stage: 'production' }],
   },
 };
 

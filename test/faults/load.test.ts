@@ -31,20 +31,25 @@ describe('faults: bounded load', () => {
       turns++;
       if (!stop) setImmediate(tick);
     };
-    // Which turn each run's journal was opened on (watched through fs/promises, which the journal reader uses).
+    // Which turn each run's journal was opened on (the journal reader opens a small one with fs.openSync, a
+    // large one through fs/promises: both are watched).
     const opened: number[] = [];
     const fsp = require('node:fs/promises') as { open: (...a: unknown[]) => Promise<unknown> };
+    const fsSync = require('node:fs') as { openSync: (...a: unknown[]) => number };
     const realOpen = fsp.open;
-    fsp.open = (...a: unknown[]) => {
-      if (String(a[0]).endsWith('events.jsonl')) opened.push(turns);
-      return realOpen(...a);
+    const realOpenSync = fsSync.openSync;
+    const watch = (file: unknown) => {
+      if (String(file).endsWith('events.jsonl')) opened.push(turns);
     };
+    fsp.open = (...a: unknown[]) => (watch(a[0]), realOpen(...a));
+    fsSync.openSync = (...a: unknown[]) => (watch(a[0]), realOpenSync(...a));
     setImmediate(tick);
     let store: TrackingStore;
     try {
       store = await TrackingStore.open(root, { wasmPath: require.resolve('sql.js/dist/sql-wasm.wasm'), saveDelayMs: 60_000 });
     } finally {
       fsp.open = realOpen;
+      fsSync.openSync = realOpenSync;
       stop = true;
     }
     try {

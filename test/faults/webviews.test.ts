@@ -88,5 +88,18 @@ describe('faults: every webview has a strict CSP', () => {
       const css = fs.readFileSync(path.join(repo, 'dist/webview', `${bundle}.css`), 'utf8');
       assert.doesNotMatch(css, /url\(\s*["']?https?:|@import/);
     });
+
+    it(`${bundle}: its built bundle binds no inline style attribute in markup (the CSP blocks and reports those)`, function () {
+      const js = path.join(repo, 'dist/webview', `${bundle}.js`);
+      if (!fs.existsSync(js)) this.skip();
+      const code = fs.readFileSync(js, 'utf8');
+      // Svelte's style: directives and chart.js write element.style (CSSOM: allowed); a style="…" in a template
+      // (FAST's badge/tag) is an attribute. The one left is the progress ring's determinate circle, which only a
+      // ring with a `value` renders: Spinner.svelte never gives one.
+      const attrs = [...code.matchAll(/\bstyle="[^"]*"/g)].map((m) => m[0]);
+      assert.deepEqual(attrs.filter((a) => !a.startsWith('style="stroke-dasharray: ${')), [], 'inline style attributes in templates');
+      assert.doesNotMatch(code, /generateBadgeStyle/, 'the toolkit badge/tag (a style binding) is not registered');
+      assert.doesNotMatch(read('webview/components/Spinner.svelte'), /\bvalue\b/, 'the progress ring stays indeterminate');
+    });
   }
 });

@@ -4,6 +4,7 @@
 // terminal; an empty store) whatever ran before it: any journey runs alone (MLWB_TEST_GREP) or in any order
 // (MLWB_TEST_SHUFFLE). Helpers wait on conditions, and when a wait times out its error says what was there
 // instead; a failing test prints a screenshot's path and what the workbench showed (whatTheWorkbenchShows).
+import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -39,6 +40,7 @@ export const mochaHooks = {
       ? await (await import(join(repo, 'test/harness/slurm-cluster.mjs'))).testClusterEnv()
       : { MLWB_SLURM_UNAVAILABLE: 'no Slurm journey among the tests run' };
     session = await harness.openWorkbench({ workspace: harness.scratchWorkspace(), env: slurmEnvironment });
+    watchCsp(session.page);
   },
   async afterAll() {
     await session?.close();
@@ -70,11 +72,29 @@ export function journey(title: string, body: (this: Mocha.Suite) => void): Mocha
       if (hooks.some((h) => h.state === 'failed')) console.log(await whatTheWorkbenchShows(`${title}-before`));
     });
     body.call(this);
+    it('no panel violated its Content Security Policy', () => {
+      assert.deepEqual(cspViolations, [], `CSP violations in webview frames:\n${cspViolations.join('\n')}`);
+    });
+  });
+}
+
+/** The CSP violations Chromium reported on the console of a webview frame during the current journey ("Refused
+ * to …" / "Applying inline style violates the following Content Security Policy directive …"); reset by each
+ * fresh window. The workbench's own page is not ours, and is left out. */
+const cspViolations: string[] = [];
+
+function watchCsp(p: Page): void {
+  p.on('console', (msg) => {
+    const { url, lineNumber, columnNumber } = msg.location();
+    if (/webview|vscode-resource|vscode-cdn/i.test(url ?? '') && /Content Security Policy|violates the following/i.test(msg.text())) {
+      cspViolations.push(`${msg.text()} (at ${url}:${lineNumber}:${columnNumber})`);
+    }
   });
 }
 
 async function freshWindow(): Promise<void> {
   const p = page();
+  cspViolations.length = 0;
   workspaceDir = harness.scratchWorkspace();
   windowOpened = Date.now();
   await p.goto(session!.server.workbenchUrl({ folder: workspaceDir, extensions: [repo] }));
@@ -122,8 +142,8 @@ export async function waitFor(target: Locator, what: string, opts: { timeout?: n
  * Waits until `target` has stopped moving: its animations (a menu's fade-in, a toast sliding in) are over and
  * its box is the same two frames apart (a scroll into view has ended). For screenshots and clicks that need it.
  */
-export async function settled(target: Locator): Promise<void> {
-  await target.waitFor();
+export async function settled(target: Locator, timeout = 30_000): Promise<void> {
+  await target.waitFor({ timeout });
   const still = await target.evaluate(async (el) => {
     const finite = el.getAnimations({ subtree: true }).filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
     await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
@@ -207,7 +227,8 @@ export async function openFile(name: string): Promise<void> {
   await waitFor(p.locator('.tabs-container .tab.active', { hasText: name }), `the editor of ${name}`, { seen: tabs });
   // The tab is active before the editor takes keyboard focus; the palette's `when` clauses (editorLangId) are
   // read from the focused element, so a command opened too early would not list the editor's commands.
-  const inEditor = () => p.evaluate(() => !!document.activeElement?.closest('.editor-group-container.active .editor-container'));
+  // A notebook editor is an overlay outside the group's editor container: focus in it counts.
+  const inEditor = () => p.evaluate(() => !!document.activeElement?.closest('.editor-group-container.active .editor-container, .notebookOverlay.notebook-editor'));
   if (!(await until(inEditor, 'keyboard focus in the editor', { timeout: 5_000 }).catch(() => false))) {
     // Something else kept focus (a toast, a webview that just loaded): a click in the editor gives it, as a user would.
     await p.locator('.editor-group-container.active .editor-container').click({ position: { x: 60, y: 10 } });
@@ -312,17 +333,22 @@ export async function openContextMenu(row: Locator, entry: string | RegExp): Pro
   await pointerAway();
   for (let attempt = 1; ; attempt++) {
     await row.click({ button: 'right' });
-    if (await item.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
-    const entries = await menuEntries().catch(() => []);
-    await page().keyboard.press('Escape');
+    let entries: string[] = [];
+    if (await item.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+      await pointerAway();
+      // A menu closes when something else takes the focus (a panel brought back when a tab closes, a webview
+      // that loads): one that closed before its fade-in ended is opened again, as a user would.
+      if (await settled(menuView(), 2_000).then(() => true, () => false)) return item;
+      entries = ['(the menu closed by itself)'];
+    } else {
+      entries = await menuEntries().catch(() => []);
+      await page().keyboard.press('Escape');
+    }
     if (attempt === 3) {
       const name = await row.getAttribute('aria-label', { timeout: 1_000 }).catch(() => String(row));
       throw new Error(`"${entry}" never appeared in the context menu of ${name} (3 tries); it had: ${entries.join(' | ') || 'no menu'}`);
     }
   }
-  await pointerAway();
-  await settled(menuView());
-  return item;
 }
 
 /**

@@ -14,6 +14,9 @@ describe('foundation: the extension in a real VS Code', () => {
     assert.ok(ext, 'extension is installed in the development host');
     const events: string[] = ext.packageJSON.activationEvents;
     assert.ok(!events.includes('*') && !events.includes('onStartupFinished'), `activation must be lazy, got ${events}`);
+    // Only the files it handles: a store, a model spec (the shape diagnostics), its own panels; never every JSON file.
+    assert.ok(!events.some((e) => e.startsWith('onLanguage:')), `no activation by language, got ${events}`);
+    assert.deepEqual(events.filter((e) => !e.startsWith('onWebviewPanel:')).sort(), ['workspaceContains:**/*.mlwb-model.json', 'workspaceContains:.mlwb/**']);
     await ext.activate();
     assert.equal(ext.isActive, true);
   });

@@ -18,9 +18,9 @@ function writeNotebook(name: string, cells: string[]): string {
   return file;
 }
 
-async function openNotebook(file: string): Promise<vscode.NotebookEditor> {
+async function openNotebook(file: string, viewColumn?: vscode.ViewColumn): Promise<vscode.NotebookEditor> {
   const doc = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
-  const editor = await vscode.window.showNotebookDocument(doc);
+  const editor = await vscode.window.showNotebookDocument(doc, { viewColumn });
   await waitFor(() => vscode.window.activeNotebookEditor?.notebook.uri.fsPath === file || undefined, `${file} in the notebook editor`);
   return editor;
 }
@@ -37,7 +37,11 @@ describe('notebooks: run an open .ipynb as a run (real kernel), open and compare
 
   it('Run Current Training File on the open notebook: its arguments become parameters, the run completes with the executed notebook', async () => {
     notebookFile = writeNotebook('analysis.ipynb', ['alpha = 0.1\nlabel = "default"', 'print("alpha is", alpha, label)', 'result = alpha * 10\nresult']);
-    await openNotebook(notebookFile);
+    // A Python file open in another group: the active notebook is what runs, not the last text editor.
+    const other = join(workspaceDir(), 'other_script.py');
+    writeFileSync(other, 'print("not this one")\n');
+    await vscode.window.showTextDocument(vscode.Uri.file(other), { viewColumn: vscode.ViewColumn.One });
+    await openNotebook(notebookFile, vscode.ViewColumn.Two);
     const run = await vscode.commands.executeCommand<LaunchedRun | undefined>('mlwb.runCurrentFile', { args: ['--alpha', '0.5', 'label=tuned'] });
     assert.ok(run, 'the notebook was launched');
     assert.equal(run.terminal.name, 'mlwb: analysis.ipynb');

@@ -108,5 +108,8 @@ describe('open on click: a run item previews its dashboard, a double click keeps
     const nodes = (await wb.views.runs.tree.getChildren()).filter((n): n is RunNode => n.kind === 'run');
     const comparison = (await vscode.commands.executeCommand('mlwb.compareRuns', nodes[0], nodes.slice(0, 2))) as { runIds: readonly string[] } | undefined;
     assert.deepEqual(comparison?.runIds, nodes.slice(0, 2).map((n) => n.run.id));
+    // Compare also takes a query: the runs it matches, newest first.
+    const byQuery = (await vscode.commands.executeCommand('mlwb.compareRuns', { query: `run_name LIKE 'click-%-${stamp}' and params.i >= 1` })) as { runIds: readonly string[] } | undefined;
+    assert.deepEqual(byQuery?.runIds, [ids[2], ids[1]]);
   });
 });

@@ -117,6 +117,28 @@ describe('Slurm (real single-node cluster)', function () {
     completedRun = id;
   });
 
+  it('submits the open notebook: the job runs it on a kernel, its arguments as parameters, the executed notebook saved', async () => {
+    const nb = script('slurm_notebook.ipynb');
+    const cell = (source: string, tags?: string[]) => ({ cell_type: 'code', execution_count: null, metadata: tags ? { tags } : {}, outputs: [], source });
+    fs.writeFileSync(nb, JSON.stringify({
+      nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: [cell('lr = 0.1', ['parameters']), cell('print("notebook trained with lr", lr)')],
+    }));
+    const doc = await vscode.workspace.openNotebookDocument(vscode.Uri.file(nb));
+    await vscode.window.showNotebookDocument(doc);
+    const submitted = await vscode.commands.executeCommand<Submitted>('mlwb.submitToSlurm', { profile: 'test', args: ['--lr', '0.05'], confirm: false });
+    assert.ok(submitted, 'the active notebook was submitted');
+    const r = await ended(submitted.runs[0].id);
+    assert.equal(r.status, 'completed', r.error);
+    assert.equal(r.script?.path, nb);
+    assert.equal(r.experiment, 'slurm_notebook');
+    assert.deepEqual(r.params, { lr: 0.05 });
+    assert.ok(r.logs.some((l) => l.msg.includes('notebook trained with lr 0.05')), 'the cell output is the run’s log');
+    assert.ok(r.files.some((f) => f.path === 'notebook/executed.ipynb'));
+    assert.match(fs.readFileSync(submitted.scriptFile, 'utf8'), /slurm_notebook\.ipynb'? --param '?lr=0\.05/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('Rerun submits a Slurm run again with its profile and arguments: a new job, not a local run', async () => {
     assert.ok(completedRun, 'the completed run of the first test');
     const first = (await run(completedRun))!;

@@ -6,7 +6,6 @@ type Field = HTMLAttributes<HTMLElement> & { value?: string; placeholder?: strin
 declare module 'svelte/elements' {
   export interface SvelteHTMLElements {
     'vscode-button': HTMLAttributes<HTMLElement> & { appearance?: 'primary' | 'secondary' | 'icon'; disabled?: boolean };
-    'vscode-badge': HTMLAttributes<HTMLElement>;
     'vscode-divider': HTMLAttributes<HTMLElement>;
     'vscode-progress-ring': HTMLAttributes<HTMLElement>;
     'vscode-dropdown': HTMLAttributes<HTMLElement> & { value?: string; disabled?: boolean; position?: 'above' | 'below' };
@@ -14,7 +13,6 @@ declare module 'svelte/elements' {
     'vscode-checkbox': HTMLAttributes<HTMLElement> & { checked?: boolean; disabled?: boolean };
     'vscode-text-field': Field & { type?: string; size?: number };
     'vscode-text-area': Field & { rows?: number; resize?: 'none' | 'both' | 'horizontal' | 'vertical' };
-    'vscode-tag': HTMLAttributes<HTMLElement>;
   }
 }
 export {};

@@ -1,8 +1,8 @@
 /** Model version panel <-> extension host. Imported by both sides; bump the version on any change. */
 import { BadMessage, isRecord, messageType, type Ready } from '../../platform/webview-contract';
-import type { ModelFormat, ModelStage, RunStatus } from '../../store/records';
+import type { GateRecord, ModelFormat, ModelStage, RunStatus, SignatureColumn } from '../../store/records';
 
-export const VERSION_PROTOCOL = 1;
+export const VERSION_PROTOCOL = 2;
 
 /** What the webview keeps in its vscode state, so a reload brings the same version back. */
 export interface VersionPanelState {
@@ -45,12 +45,19 @@ export interface VersionPanelData {
     params: { key: string; value: string }[];
     metrics: { key: string; last: number | null; min?: number; max?: number }[];
   };
-  history: { ts?: number; from?: ModelStage; to: ModelStage; archivedBy?: number }[];
+  /** Stage transitions; `gate`: what the promotion gate found; `blocked`: a promotion the gate refused. */
+  history: { ts?: number; from?: ModelStage; to: ModelStage; archivedBy?: number; gate?: GateRecord; blocked?: true }[];
   /** Aliases moved to or from this version, with times (the model's history, this version only). */
   aliasHistory: { ts?: number; alias: string; kind: 'set' | 'removed'; fromVersion?: number }[];
   /** The model's Production version when it is another one (undefined: none, or this one). */
   productionVersion?: number;
   metrics: MetricRow[];
+  /** The version's input signature and where it came from (recorded, or the source run's autolog). */
+  signature?: { columns: SignatureColumn[]; source: string };
+  /** The model's pinned evaluation data; `state` says whether the file on disk is still the one pinned. */
+  evaluationData?: { path: string; sha256: string; target?: string; state: 'ok' | 'changed' | 'missing' };
+  /** The decision threshold Serve uses (binary classifiers). */
+  threshold?: number;
 }
 
 export type ToVersionPanel =
@@ -66,9 +73,12 @@ export type FromVersionPanel =
   | { type: 'openFile' }
   | { type: 'revealFile' }
   | { type: 'copyPath' }
-  | { type: 'setStage'; stage: Exclude<ModelStage, 'none'> };
+  | { type: 'setStage'; stage: Exclude<ModelStage, 'none'> }
+  | { type: 'setEvaluationData' }
+  | { type: 'evaluate' }
+  | { type: 'inferSignature' };
 
-const TYPES = ['ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setStage'] as const;
+const TYPES = ['ready', 'refresh', 'openRun', 'openFile', 'revealFile', 'copyPath', 'setStage', 'setEvaluationData', 'evaluate', 'inferSignature'] as const;
 const TARGET_STAGES: readonly string[] = ['staging', 'production', 'archived'];
 
 /**

@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import type { MetricSnapshotEntry, TrackingStore } from '../../store';
+import { pinnedState } from '../../evaluate/pinned-data';
+import { versionSignature } from '../../evaluate/signature';
 import { snapshotValue } from '../model-text';
 import type { MetricRow, VersionPanelData } from './contract';
 
@@ -10,7 +12,10 @@ const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 export function versionPanelData(store: TrackingStore, model: string, version: number): VersionPanelData | undefined {
   const v = store.getVersion(model, version);
   if (!v) return undefined;
-  const production = store.listModels().find((m) => m.name === model)?.productionVersion;
+  const summary = store.listModels().find((m) => m.name === model);
+  const production = summary?.productionVersion;
+  const pinned = summary?.evaluationData;
+  const signature = versionSignature(store, v);
   const other = production !== undefined && production !== version ? store.getVersion(model, production) : undefined;
   const run = v.sourceRun ? store.getRun(v.sourceRun, { logLimit: 0 }) : undefined;
   const history = store.modelHistory(model);
@@ -48,6 +53,9 @@ export function versionPanelData(store: TrackingStore, model: string, version: n
       .map((h) => ({ ts: h.ts, alias: h.alias!, kind: h.kind === 'alias.set' ? 'set' : 'removed', ...(h.fromVersion !== undefined ? { fromVersion: h.fromVersion } : {}) })),
     productionVersion: other?.version,
     metrics: compareSnapshots(v.metrics, other?.metrics),
+    ...(signature ? { signature } : {}),
+    ...(v.threshold !== undefined ? { threshold: v.threshold } : {}),
+    ...(pinned ? { evaluationData: { path: pinned.path, sha256: pinned.sha256, ...(pinned.target ? { target: pinned.target } : {}), state: pinnedState(pinned) } } : {}),
   };
 }
 

@@ -151,6 +151,15 @@ export class VersionPanels implements vscode.Disposable {
         this.keep(ref);
         await vscode.commands.executeCommand(STAGE_COMMAND[message.stage], ref);
         return;
+      case 'setEvaluationData':
+        await vscode.commands.executeCommand('mlwb.setEvaluationData', ref.model);
+        return;
+      case 'evaluate':
+        await vscode.commands.executeCommand('mlwb.evaluateModel', ref);
+        return;
+      case 'inferSignature':
+        await vscode.commands.executeCommand('mlwb.inferSignature', ref);
+        return;
     }
   }
 

@@ -140,14 +140,14 @@ export function matchesQuery(node: QueryNode | undefined, run: QueryRun): boolea
   }
 }
 
-/** The params, metrics and tags a query reads (so a caller loads only those). */
-export function queryKeys(node: QueryNode | undefined): { params: string[]; metrics: string[]; tags: string[] } {
-  const out = { params: new Set<string>(), metrics: new Set<string>(), tags: new Set<string>() };
+/** The params, metrics, tags and attributes a query reads (so a caller loads only those). */
+export function queryKeys(node: QueryNode | undefined): { params: string[]; metrics: string[]; tags: string[]; attributes: string[] } {
+  const out = { params: new Set<string>(), metrics: new Set<string>(), tags: new Set<string>(), attributes: new Set<string>() };
   const visit = (n: QueryNode): void => {
     if (n.type === 'and' || n.type === 'or') n.operands.forEach(visit);
     else if (n.type === 'not') visit(n.operand);
-    else if (n.type === 'compare' && n.key.kind !== 'attributes') out[n.key.kind].add(n.key.name);
+    else if (n.type === 'compare') out[n.key.kind].add(n.key.name);
   };
   if (node) visit(node);
-  return { params: [...out.params], metrics: [...out.metrics], tags: [...out.tags] };
+  return { params: [...out.params], metrics: [...out.metrics], tags: [...out.tags], attributes: [...out.attributes] };
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  comparisonDir, evaluateArgs, fileEvaluationDir, launchEvaluate, launchSmoke, sha256File, smokeArgs,
+  comparisonDir, evaluateArgs, fileEvaluationDir, launchEvaluate, launchSignature, launchSmoke, sha256File, smokeArgs,
   type EvaluateModel, type EvaluateRequest, type JobProgress,
 } from '../../../src/evaluate/evaluate-job';
 import { EvaluationFileError, metricRows, panelData, readEvaluationText } from '../../../src/evaluate/evaluation-file';
@@ -25,8 +25,8 @@ describe('evaluate job: the command lines', () => {
       '-m', 'mlwb', 'evaluate', '--model', 'a.pkl', '--model', 'b.pkl', '--model-sha256', SHA, '--model-sha256', SHA,
       '--data', 'd.csv', '--target', 'y', '--run', 'r1', '--compare', '--resamples', '200', '--seed', '3',
     ]);
-    assert.deepEqual(smokeArgs({ model: m('a.pkl'), data: 'd.csv', target: 'y', requests: 50 }), [
-      '-m', 'mlwb', 'smoke', '--model', 'a.pkl', '--model-sha256', SHA, '--data', 'd.csv', '--target', 'y', '--requests', '50',
+    assert.deepEqual(smokeArgs({ model: m('a.pkl'), data: 'd.csv', target: 'y', requests: 50, signature: 's.json' }), [
+      '-m', 'mlwb', 'smoke', '--model', 'a.pkl', '--model-sha256', SHA, '--data', 'd.csv', '--target', 'y', '--requests', '50', '--signature', 's.json',
     ]);
   });
 
@@ -134,5 +134,22 @@ describe('evaluate and smoke jobs against the real Python runner', function () {
     assert.equal(outcome.result?.requests, 40);
     assert.equal(outcome.result?.errors, 0);
     assert.equal(typeof outcome.result?.p95_ms, 'number');
+  });
+
+  it('signature of the data (target left out), and a smoke test through it: no errors as served with it', async () => {
+    const sig = await launchSignature({ data: path.join(dir, 'cancer.csv'), target: 'label' }, opts()).finished;
+    assert.equal(sig.status, 'completed', JSON.stringify(sig));
+    const columns = sig.result?.columns as { name: string; type: string }[];
+    assert.equal(columns.length, 30);
+    assert.ok(!columns.some((c) => c.name === 'label'));
+    const file = path.join(dir, 'signature.json');
+    fs.writeFileSync(file, JSON.stringify(sig.result));
+    const smoke = await launchSmoke({ model: await model('good.pkl'), data: path.join(dir, 'cancer.csv'), target: 'label', requests: 20, signature: file }, opts()).finished;
+    assert.equal(smoke.status, 'completed', JSON.stringify(smoke));
+    assert.equal(smoke.result?.errors, 0);
+    // A signature naming a column the rows lack: every request is refused (422), counted as errors.
+    fs.writeFileSync(file, JSON.stringify({ ...sig.result, columns: [...columns, { name: 'not_in_csv', type: 'float', nullable: false }] }));
+    const refused = await launchSmoke({ model: await model('good.pkl'), data: path.join(dir, 'cancer.csv'), target: 'label', requests: 5, signature: file }, opts()).finished;
+    assert.equal(refused.result?.errors, 5, JSON.stringify(refused));
   });
 });

@@ -30,7 +30,7 @@ describe('run session: a job without a run (explain)', function () {
     const features: FeatureEvent[] = [];
     session.on('feature', (e) => features.push(e));
     const finished = new Promise<RunOutcome>((resolve) => session.once('finished', resolve));
-    send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 1, runner: 't', python: { executable: 'p', version: '3' }, pid: process.pid, capabilities: [] } });
+    send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 1, runner: 't', python: { executable: 'p', version: '3' }, pid: process.pid, capabilities: [], secret: channel.secret } });
     send({ jsonrpc: '2.0', method: 'run/event', params: { runId: '', event: { kind: 'explainProgress', stage: 'shap', current: 3, total: 10 } } });
     send({ jsonrpc: '2.0', method: 'run/event', params: { runId: '', event: 'not an event' } });
     send({ jsonrpc: '2.0', method: 'run/event', params: { runId: '', event: { kind: 'explainResult', data: { path: '/x/explain.json' } } } });

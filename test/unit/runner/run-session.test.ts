@@ -20,7 +20,7 @@ async function launch(script: string, opts: { cancelGraceMs?: number } = {}) {
   const warnings: string[] = [];
   const session = new RunSession(channel, { cancelGraceMs: opts.cancelGraceMs ?? 5000, killGraceMs: 2000 }, (m) => warnings.push(m));
   const spec = { script: path.join(dir, script), args: [], cwd: dir, python: '/usr/bin/python3', env: {} };
-  const { command, args, env } = runnerInvocation(spec, RUNNER_DIR, channel.pipeName, path.join(dir, '.mlwb'));
+  const { command, args, env } = runnerInvocation(spec, RUNNER_DIR, channel.pipeName, path.join(dir, '.mlwb'), process.env, { rpcSecret: channel.secret });
   const child = spawn(command, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -91,8 +91,10 @@ async function rawRunner() {
     socket.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   };
   const replies = () => inbox.split(/Content-Length: \d+\r\n\r\n/).filter(Boolean).map((b) => JSON.parse(b));
-  return { session, send, socket, warnings, replies };
+  return { session, send, socket, warnings, replies, secret: channel.secret };
 }
+
+const handshake = (secret: string | undefined, pid = process.pid) => ({ protocol: 1, runner: 't', python: { executable: 'p', version: '3' }, pid, capabilities: [], ...(secret === undefined ? {} : { secret }) });
 
 describe('run session: bad input from a runner', function () {
   this.timeout(20_000);
@@ -100,7 +102,7 @@ describe('run session: bad input from a runner', function () {
   it('answers bad requests with JSON-RPC errors, logs bad notifications, and the run goes on', async () => {
     const r = await rawRunner();
     const finished = new Promise<RunOutcome>((resolve) => r.session.once('finished', resolve));
-    r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 1, runner: 't', python: { executable: 'p', version: '3' }, pid: process.pid, capabilities: [] } });
+    r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: handshake(r.secret) });
     r.send({ jsonrpc: '2.0', id: 2, method: 'runner/handshake', params: 'not an object' });
     r.send({ jsonrpc: '2.0', id: 3, method: 'no/such/method', params: {} });
     r.send({ jsonrpc: '2.0', method: 'run/started', params: { runId: 42 } });
@@ -128,12 +130,36 @@ describe('run session: bad input from a runner', function () {
 
   it('refuses a runner of another protocol version, saying why', async () => {
     const r = await rawRunner();
-    r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { protocol: 99, runner: 't', python: { executable: 'p', version: '3' }, pid: 1, capabilities: [] } });
+    r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: { ...handshake(r.secret, 1), protocol: 99 } });
     const reply = await until(() => r.replies().find((m) => m.id === 1), 'the answer to the handshake', { seen: r.replies });
     assert.equal(reply?.result?.accepted, false);
     assert.match(reply?.result?.reason ?? '', /protocol 99/);
     r.socket.destroy();
     r.session.dispose();
+  });
+
+  it('refuses a connection whose handshake lacks the session secret or presents a wrong one, and ignores what it sends', async () => {
+    for (const secret of [undefined, 'not-the-secret']) {
+      const r = await rawRunner();
+      const started: string[] = [];
+      r.session.on('started', (p) => started.push(p.runId));
+      r.send({ jsonrpc: '2.0', id: 1, method: 'runner/handshake', params: handshake(secret, 4242) });
+      r.send({ jsonrpc: '2.0', method: 'run/started', params: { runId: 'impostor', runDir: '/d', storeDir: '/s', script: 's.py', argv: [], pid: 4242 } });
+      r.send({ jsonrpc: '2.0', id: 2, method: 'run/finished', params: { runId: 'impostor', status: 'completed', exitCode: 0, durationMs: 5 } });
+      await until(() => [1, 2].every((id) => r.replies().some((m) => m.id === id)), 'both answers', { seen: r.replies });
+      const byId = new Map(r.replies().map((m) => [m.id, m]));
+      assert.equal(byId.get(1)?.result?.accepted, false);
+      assert.match(byId.get(1)?.result?.reason ?? '', /session secret \(MLWB_RPC_SECRET\)/);
+      assert.ok(byId.get(2)?.error, 'run/finished from an unaccepted connection is an error');
+      assert.ok(r.warnings.some((w) => /refused: the handshake (did not present the|presented a wrong) session secret/.test(w)), r.warnings.join('\n'));
+      assert.ok(r.warnings.some((w) => w.includes('ignored run/started from a connection without an accepted handshake')), r.warnings.join('\n'));
+      assert.deepEqual(started, [], 'nothing from it was taken');
+      assert.equal(r.session.pid, undefined, 'its pid is never a cancel target');
+      assert.equal(r.session.runId, undefined);
+      assert.ok(r.session.running);
+      r.socket.destroy();
+      r.session.dispose();
+    }
   });
 
   it('a runner that never connects ends the session as crashed, with the reason', async () => {

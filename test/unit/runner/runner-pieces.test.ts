@@ -88,6 +88,8 @@ describe('launch specs', () => {
     assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: 0 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
     assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { systemMetricsInterval: -1 }).env.MLWB_SYSTEM_METRICS_INTERVAL, '0');
     assert.equal('MLWB_SYSTEM_METRICS_INTERVAL' in runnerInvocation(spec, '/r', '/p', '/s', {}).env, false, 'unset: the runner’s default');
+    assert.equal(runnerInvocation(spec, '/r', '/p', '/s', {}, { rpcSecret: 'k3y' }).env.MLWB_RPC_SECRET, 'k3y', 'the session secret goes in the environment');
+    assert.ok(!runnerInvocation(spec, '/r', '/p', '/s', {}, { rpcSecret: 'k3y' }).args.includes('k3y'), 'never on the command line');
   });
 
   it('quotes arguments into one editable line that splits back to the same arguments', () => {

@@ -155,13 +155,16 @@ describe('serving: pieces', () => {
 
   it('passes the token in the environment, never on the command line', () => {
     const o = { python: 'py', runnerDir: '/r', model: '/m.pkl', name: 'iris', version: '3', host: '0.0.0.0', port: 0, token: 'secret-token', maxBatch: 64, maxWaitMs: 5, maxBodyMb: 16 };
-    const inv = serveInvocation(o, '/tmp/p.sock');
+    const inv = serveInvocation(o, { pipeName: '/tmp/p.sock', secret: 'session-secret' });
     assert.ok(!inv.args.join(' ').includes('secret-token'));
+    assert.ok(!inv.args.join(' ').includes('session-secret'));
     assert.equal(inv.env.MLWB_SERVE_TOKEN, 'secret-token');
     assert.equal(inv.env.MLWB_RPC_PIPE, '/tmp/p.sock');
+    assert.equal(inv.env.MLWB_RPC_SECRET, 'session-secret');
     assert.deepEqual(inv.args.slice(0, 7), ['-m', 'mlwb', 'serve', '--model', '/m.pkl', '--host', '0.0.0.0']);
-    const loop = serveInvocation({ ...o, host: '127.0.0.1', token: undefined, baseEnv: { MLWB_SERVE_TOKEN: 'inherited', PYTHONPATH: '/x' } });
+    const loop = serveInvocation({ ...o, host: '127.0.0.1', token: undefined, baseEnv: { MLWB_SERVE_TOKEN: 'inherited', MLWB_RPC_SECRET: 'inherited', PYTHONPATH: '/x' } });
     assert.equal(loop.env.MLWB_SERVE_TOKEN, undefined, 'an inherited token is not passed on');
+    assert.equal(loop.env.MLWB_RPC_SECRET, undefined, 'nor an inherited session secret');
     assert.equal(loop.env.PYTHONPATH, '/r:/x');
   });
 });

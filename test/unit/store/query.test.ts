@@ -51,6 +51,6 @@ describe('query language: pieces', () => {
 
   it('names the params, metrics and tags a query reads', () => {
     const node = parseQuery("metrics.a > 1 or (params.b = 'x' and not tags.`c d` IS NULL) and status = 'running' and metrics.a < 5");
-    assert.deepEqual(queryKeys(node), { params: ['b'], metrics: ['a'], tags: ['c d'] });
+    assert.deepEqual(queryKeys(node), { params: ['b'], metrics: ['a'], tags: ['c d'], attributes: ['status'] });
   });
 });
