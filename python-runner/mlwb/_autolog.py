@@ -22,7 +22,7 @@ fit number ``n`` (per estimator class, from 0) of class ``C``:
   (a deferred save of a model whose params were changed after its fit pickles a copy with the fit's params).
 
 Tracking must not slow the script down: the optional work (training scores, model saves) is done
-while it, with what the capture hooks spend (:func:`spent_elsewhere`), costs at most ``BUDGET`` (3 %) of the time
+while it, with what the capture hooks spend (:func:`spent_elsewhere`), costs at most ``BUDGET`` (1 %) of the time
 spent fitting plus ``ALLOWANCE_S``; beyond that
 (e.g. a loop of 1,000 tiny models) scores get sparser and saves are deferred, and the latest
 unsaved model of each class is saved when the run ends. Fit times are always logged.
@@ -50,7 +50,7 @@ from ._records import record
 METHODS = ("fit", "fit_transform", "fit_predict")
 CV_FUNCTIONS = ("cross_validate", "cross_val_score", "cross_val_predict", "learning_curve", "validation_curve",
                 "permutation_test_score")
-BUDGET = 0.03  # optional work (scores, model saves) may add this fraction of the time spent fitting...
+BUDGET = 0.01  # optional work (scores, model saves) may add this fraction of the time spent fitting...
 ALLOWANCE_S = 0.05  # ... plus this much, so the first fits always get everything
 _PARAM_REPR_CAP = 500
 
