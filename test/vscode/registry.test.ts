@@ -163,7 +163,9 @@ describe('registry: the Models view, its commands and the version panel, against
     await clickVersion(1);
     assert.equal(wb.versions.isPreview(v1), true);
     await waitFor(() => (wb.versions.shown(v1)?.type === 'version' ? true : undefined), 'v1 shown in the preview');
-    assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, `${MODEL} v1 (preview)`);
+    // The tabs API hears of a new or renamed tab from the renderer, after the panel already has its data.
+    const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab?.label;
+    await waitFor(() => (activeTab() === `${MODEL} v1 (preview)` ? true : undefined), 'the v1 preview tab active', 30_000, activeTab);
     await clickVersion(2);
     assert.equal(wb.versions.isPreview(v2), true);
     await waitFor(() => (wb.versions.shown(v1) === undefined ? true : undefined), 'the v1 preview replaced');
@@ -178,8 +180,10 @@ describe('registry: the Models view, its commands and the version panel, against
     await vscode.commands.executeCommand('mlwb.openVersion', ref);
     const shown = () => wb.versions.shown(ref) as Extract<ToVersionPanel, { type: 'version' }> | undefined;
     await waitFor(() => shown()?.type === 'version', 'the panel to get its data (after its ready message)');
+    // The tabs API hears of the tab (and its title) from the renderer, after the panel already has its data.
+    await waitFor(() => (vscode.window.tabGroups.activeTabGroup.activeTab?.label === `${MODEL} v1` ? true : undefined), 'the v1 tab active',
+      30_000, () => vscode.window.tabGroups.activeTabGroup.activeTab?.label);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab!;
-    assert.equal(tab.label, `${MODEL} v1`);
     assert.equal((tab.input as vscode.TabInputWebview).viewType.endsWith('mlwb.modelVersion'), true);
     const data = shown()!.data;
     assert.equal(data.stage, 'archived');
